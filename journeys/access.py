@@ -1,0 +1,46 @@
+"""Who may do what. Checked here, below the UI, on every write.
+
+Until accounts exist, the app acts as a demo user; the roles and checks are
+already real so that nothing has to change when sign-in arrives.
+"""
+
+from dataclasses import dataclass
+from enum import Enum
+
+from journeys.errors import PermissionDenied
+
+
+class Role(Enum):
+    """What a person may do in a workspace, from least to most."""
+
+    VIEWER = "viewer"  # reads everything that is not personal data
+    EDITOR = "editor"  # edits personas, journeys, goals and measurements
+    ADMIN = "admin"  # also imports whole files and rebuilds the workspace
+
+
+_RANK = {Role.VIEWER: 0, Role.EDITOR: 1, Role.ADMIN: 2}
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The person acting: recorded as ``created_by``/``updated_by`` on each change."""
+
+    name: str
+    role: Role
+
+    def can(self, needed: Role) -> bool:
+        return _RANK[self.role] >= _RANK[needed]
+
+
+DEMO_EDITOR = Actor("demo editor", Role.EDITOR)
+DEMO_ADMIN = Actor("demo admin", Role.ADMIN)
+SYSTEM = Actor("joinedup demo builder", Role.ADMIN)
+
+
+def require(actor: Actor, needed: Role, doing: str) -> None:
+    """Raise `PermissionDenied` unless ``actor`` holds at least ``needed``."""
+    if not actor.can(needed):
+        raise PermissionDenied(
+            f"{actor.name} is a {actor.role.value} and cannot {doing}; "
+            f"this needs the {needed.value} role. Ask a workspace admin."
+        )
