@@ -67,7 +67,9 @@ def update_journey(
     changes = as_columns(journey)
     try:
         with translated_errors(f"The journey {journey.title!r}"):
-            return rows.update_row(ws.db, "journey", journey_id, version, changes, actor.name)
+            return rows.update_row(
+                ws.db, "journey", journey_id, version, changes, actor.name
+            )
     except EditConflict as conflict:
         conflict.yours = changes
         raise

@@ -98,7 +98,9 @@ def add_measurement(ws: Workspace, actor: Actor, measurement: Measurement) -> in
     require(actor, Role.EDITOR, "record a measurement")
     measurement = measurement.validated()
     with translated_errors("A measurement for this KPI, period and place"):
-        return rows.insert_row(ws.db, "measurement", as_columns(measurement), actor.name)
+        return rows.insert_row(
+            ws.db, "measurement", as_columns(measurement), actor.name
+        )
 
 
 @dataclass(frozen=True)

@@ -63,10 +63,14 @@ class _Checker:
             values = values.splitlines()
         cleaned = [str(v).strip() for v in (values or []) if str(v).strip()]
         if len(cleaned) > LIST_ITEMS_MAX:
-            self.problems[name] = f"has {len(cleaned)} entries; the limit is {LIST_ITEMS_MAX}"
+            self.problems[name] = (
+                f"has {len(cleaned)} entries; the limit is {LIST_ITEMS_MAX}"
+            )
         for item in cleaned:
             if len(item) > SHORT_TEXT_MAX:
-                self.problems[name] = f"has an entry longer than {SHORT_TEXT_MAX:,} characters"
+                self.problems[name] = (
+                    f"has an entry longer than {SHORT_TEXT_MAX:,} characters"
+                )
         return cleaned
 
     def choice(self, name: str, value, allowed: tuple[str, ...]):
@@ -202,7 +206,9 @@ class Journey:
         check = _Checker()
         cleaned = Journey(
             title=check.text("title", self.title, limit=NAME_MAX, required=True),
-            description=check.text("description", self.description, limit=LONG_TEXT_MAX),
+            description=check.text(
+                "description", self.description, limit=LONG_TEXT_MAX
+            ),
             lead_agency_id=self.lead_agency_id,
             status=check.choice("status", self.status, JOURNEY_STATUSES),
             review_by=check.date("review_by", self.review_by),
@@ -223,7 +229,9 @@ class Stage:
         check = _Checker()
         cleaned = Stage(
             name=check.text("name", self.name, limit=NAME_MAX, required=True),
-            description=check.text("description", self.description, limit=LONG_TEXT_MAX),
+            description=check.text(
+                "description", self.description, limit=LONG_TEXT_MAX
+            ),
         )
         check.done()
         return cleaned
@@ -245,7 +253,9 @@ class Step:
     def validated(self) -> "Step":
         check = _Checker()
         cleaned = Step(
-            action=check.text("action", self.action, limit=SHORT_TEXT_MAX, required=True),
+            action=check.text(
+                "action", self.action, limit=SHORT_TEXT_MAX, required=True
+            ),
             channel=check.choice("channel", self.channel, CHANNELS),
             touchpoint=check.text("touchpoint", self.touchpoint, limit=SHORT_TEXT_MAX),
             touchpoint_url=check.optional_text(
@@ -281,7 +291,9 @@ class KpiDefinition:
             name=check.text("name", self.name, limit=NAME_MAX, required=True),
             unit=check.text("unit", self.unit, limit=40, required=True),
             direction=check.choice("direction", self.direction, DIRECTIONS),
-            formula=check.text("formula", self.formula, limit=SHORT_TEXT_MAX, required=True),
+            formula=check.text(
+                "formula", self.formula, limit=SHORT_TEXT_MAX, required=True
+            ),
             source=check.text("source", self.source, limit=SHORT_TEXT_MAX),
         )
         check.done()
@@ -305,7 +317,9 @@ class Goal:
         check = _Checker()
         cleaned = Goal(
             title=check.text("title", self.title, limit=NAME_MAX, required=True),
-            description=check.text("description", self.description, limit=LONG_TEXT_MAX),
+            description=check.text(
+                "description", self.description, limit=LONG_TEXT_MAX
+            ),
             owner_agency_id=self.owner_agency_id,
             journey_id=self.journey_id,
             kpi_id=self.kpi_id,

@@ -50,7 +50,9 @@ def update_persona(
     changes = as_columns(persona)
     try:
         with translated_errors(f"The persona {persona.name!r}"):
-            return rows.update_row(ws.db, "persona", persona_id, version, changes, actor.name)
+            return rows.update_row(
+                ws.db, "persona", persona_id, version, changes, actor.name
+            )
     except EditConflict as conflict:
         conflict.yours = changes
         raise

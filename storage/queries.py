@@ -27,7 +27,10 @@ COUNTED_TABLES = (
 
 def table_counts(db: sqlite_utils.Database) -> dict[str, int]:
     """Rows per table, for every table a workspace holds."""
-    return {t: db.execute(f"SELECT count(*) FROM [{t}]").fetchone()[0] for t in COUNTED_TABLES}
+    return {
+        t: db.execute(f"SELECT count(*) FROM [{t}]").fetchone()[0]
+        for t in COUNTED_TABLES
+    }
 
 
 def is_empty(db: sqlite_utils.Database) -> bool:
@@ -90,7 +93,9 @@ def find_agency_id(db: sqlite_utils.Database, name: str) -> int | None:
 # --- personas -------------------------------------------------------------
 
 
-def list_personas(db: sqlite_utils.Database, include_archived: bool = False) -> list[dict]:
+def list_personas(
+    db: sqlite_utils.Database, include_archived: bool = False
+) -> list[dict]:
     sql = (
         "SELECT persona.*, agency.name AS owner_agency_name FROM persona"
         " LEFT JOIN agency ON agency.id = persona.owner_agency_id"

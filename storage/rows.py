@@ -134,7 +134,9 @@ def update_row(
         )
         params = [*encoded.values(), now_utc(), actor, row_id, expected_version]
         if _run(db, sql, params).rowcount != 1:
-            raise StaleVersion(table, row_id, expected_version, get_row(db, table, row_id))
+            raise StaleVersion(
+                table, row_id, expected_version, get_row(db, table, row_id)
+            )
         changed = {c for c in changes if before.get(c) != changes[c]}
         _log(
             db,

@@ -46,7 +46,7 @@ def m0001_core(db: sqlite_utils.Database) -> None:
         f"""
         CREATE TABLE agency (
             id INTEGER PRIMARY KEY,
-            name TEXT NOT NULL UNIQUE,
+            name TEXT NOT NULL UNIQUE COLLATE NOCASE,
             short_name TEXT,
             kind TEXT NOT NULL
                 CHECK (kind IN ('government', 'community', 'partner')),

@@ -1,0 +1,74 @@
+"""Validation rules of the domain models."""
+
+import pytest
+
+from journeys.errors import ValidationError
+from journeys.models import (
+    NAME_MAX,
+    Journey,
+    KpiDefinition,
+    Measurement,
+    Persona,
+    Step,
+)
+
+
+def test_persona_is_trimmed_and_list_fields_drop_blank_lines():
+    persona = Persona(
+        name="  Ashleigh ",
+        access_needs="severely sight impaired (blind)\n\n  ",
+        digital_confidence="4",
+        evidence_date="2019-05-01",
+    ).validated()
+    assert persona.name == "Ashleigh"
+    assert persona.access_needs == ["severely sight impaired (blind)"]
+    assert persona.digital_confidence == 4
+
+
+def test_every_wrong_field_is_reported_at_once():
+    with pytest.raises(ValidationError) as caught:
+        Persona(
+            name="",
+            digital_confidence=9,
+            evidence_date="01/05/2019",
+            summary="x" * 1_001,
+        ).validated()
+    assert caught.value.problems == {
+        "name": "is required",
+        "summary": "is 1,001 characters; the limit is 1,000",
+        "digital_confidence": "must be from 1 to 5 (got 9)",
+        "evidence_date": "must be a date written YYYY-MM-DD (got '01/05/2019')",
+    }
+
+
+def test_overlong_title_and_unknown_status_are_refused():
+    with pytest.raises(ValidationError) as caught:
+        Journey(title="t" * (NAME_MAX + 1), status="archived").validated()
+    assert set(caught.value.problems) == {"title", "status"}
+
+
+def test_step_channel_must_be_a_known_channel():
+    assert (
+        Step(action="Call the helpline", channel="phone").validated().channel == "phone"
+    )
+    with pytest.raises(ValidationError) as caught:
+        Step(action="Fax us", channel="fax").validated()
+    assert "channel" in caught.value.problems
+
+
+def test_kpi_key_is_an_identifier():
+    with pytest.raises(ValidationError) as caught:
+        KpiDefinition(
+            key="nps score!", name="NPS", unit="points", direction="up", formula="p - d"
+        ).validated()
+    assert caught.value.problems == {
+        "key": "may hold only letters, digits and underscores"
+    }
+
+
+def test_measurement_period_must_not_end_before_it_starts():
+    with pytest.raises(ValidationError) as caught:
+        Measurement(
+            kpi_id=1, period_start="2014-01-13", period_end="2014-01-06", value=3.0
+        ).validated()
+    assert caught.value.problems == {"period_end": "is before the start of the period"}
