@@ -1,10 +1,9 @@
 """Agencies: the government bodies, community organisations and partners."""
 
-from storage import queries, rows
-
 from journeys.access import Actor, Role, require
 from journeys.models import Agency, as_columns
 from journeys.workspace import Workspace, translated_errors
+from storage import queries, rows
 
 
 def list_agencies(ws: Workspace) -> list[dict]:

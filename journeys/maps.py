@@ -2,12 +2,11 @@
 
 from dataclasses import dataclass
 
-from storage import queries, rows
-
 from journeys.access import Actor, Role, require
 from journeys.errors import EditConflict
 from journeys.models import Journey, Stage, Step, as_columns
 from journeys.workspace import Workspace, translated_errors
+from storage import queries, rows
 
 
 @dataclass

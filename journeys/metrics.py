@@ -6,11 +6,10 @@ unrounded; rounding happens only where they are displayed.
 
 from dataclasses import dataclass
 
-from storage import queries, rows
-
 from journeys.access import Actor, Role, require
 from journeys.models import KpiDefinition, Measurement, as_columns
 from journeys.workspace import Workspace, translated_errors
+from storage import queries, rows
 
 GOVUK_MANUAL = "GOV.UK Service Manual, 'Data you must publish'"
 

@@ -117,7 +117,7 @@ class _Checker:
 
 @dataclass
 class Agency:
-    """A government body, community organisation or partner that owns or supports steps."""
+    """A government body, community organisation or partner that owns steps."""
 
     name: str
     kind: AgencyKind = "government"
@@ -140,7 +140,7 @@ class Agency:
 
 @dataclass
 class Persona:
-    """A structured persona: who they are, what they need, and the evidence behind it."""
+    """A structured persona: who they are, what they need, and the evidence."""
 
     name: str
     summary: str = ""
@@ -239,7 +239,7 @@ class Stage:
 
 @dataclass
 class Step:
-    """A touchpoint: what the person does, through which channel, owned by which agency."""
+    """A touchpoint: what the person does, through which channel, owned by whom."""
 
     action: str
     channel: Channel = "online"
@@ -333,7 +333,7 @@ class Goal:
 
 @dataclass
 class Measurement:
-    """One value of a KPI for a period, optionally for a stage, step, channel or segment."""
+    """One value of a KPI for a period; optionally per stage, step, channel, segment."""
 
     kpi_id: int
     period_start: str

@@ -2,12 +2,11 @@
 
 import dataclasses
 
-from storage import queries, rows
-
 from journeys.access import Actor, Role, require
 from journeys.errors import EditConflict
 from journeys.models import Persona, as_columns
 from journeys.workspace import Workspace, translated_errors
+from storage import queries, rows
 
 PERSONA_FIELDS = tuple(f.name for f in dataclasses.fields(Persona))
 

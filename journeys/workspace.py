@@ -12,8 +12,6 @@ from pathlib import Path
 import sqlite_utils
 
 import storage
-from storage import queries
-
 from journeys.errors import (
     DuplicateName,
     EditConflict,
@@ -21,6 +19,7 @@ from journeys.errors import (
     ValidationError,
     WorkspaceBusy,
 )
+from storage import queries
 
 logger = logging.getLogger(__name__)
 
@@ -89,9 +88,10 @@ def translated_errors(record: str | None = None) -> Iterator[None]:
         yield
     except storage.StaleVersion as err:
         word = TABLE_WORDS.get(err.table, err.table)
+        who, when = err.current.get("updated_by"), err.current.get("updated_at")
         raise EditConflict(
-            f"{record or 'This ' + word} was changed by {err.current.get('updated_by')} "
-            f"at {err.current.get('updated_at')} while you were editing it. "
+            f"{record or 'This ' + word} was changed by {who} at {when} "
+            "while you were editing it. "
             "Your edit was not saved: compare it with theirs, then apply it again "
             "or discard it.",
             current=err.current,
