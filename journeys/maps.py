@@ -1,12 +1,15 @@
 """Journey maps: journeys, their ordered stages, and the steps within each stage."""
 
+import dataclasses
 from dataclasses import dataclass
 
 from journeys.access import Actor, Role, require
 from journeys.errors import EditConflict
 from journeys.models import Journey, Stage, Step, as_columns
 from journeys.workspace import Workspace, translated_errors
-from storage import queries, rows
+from storage import queries, rows, structure
+
+STEP_FIELDS = tuple(f.name for f in dataclasses.fields(Step))
 
 
 @dataclass
@@ -38,12 +41,14 @@ def find_journey(ws: Workspace, title: str) -> int | None:
 
 
 def load_journey_map(ws: Workspace, journey_id: int) -> JourneyMap:
-    """A journey with all its stages and steps, in three queries whatever its size."""
+    """A journey with all its stages and steps, in five queries whatever its size."""
     with translated_errors():
         journey = rows.get_row(ws.db, "journey", journey_id)
     stages = queries.journey_stages(ws.db, journey_id)
     steps_by_stage: dict[int, list[dict]] = {stage["id"]: [] for stage in stages}
+    supporters = structure.supporting_agency_ids(ws.db, journey_id)
     for step in queries.journey_steps(ws.db, journey_id):
+        step["supporting_agency_ids"] = supporters.get(step["id"], [])
         steps_by_stage[step["stage_id"]].append(step)
     persona_ids = queries.journey_persona_ids(ws.db, journey_id)
     return JourneyMap(journey, stages, steps_by_stage, persona_ids)
@@ -115,3 +120,58 @@ def link_persona(ws: Workspace, actor: Actor, journey_id: int, persona_id: int) 
     require(actor, Role.EDITOR, "link a persona to a journey")
     with translated_errors(), ws.transaction():
         queries.link_journey_persona(ws.db, journey_id, persona_id)
+
+
+def unlink_persona(
+    ws: Workspace, actor: Actor, journey_id: int, persona_id: int
+) -> None:
+    """Record that a journey is no longer about a persona."""
+    require(actor, Role.EDITOR, "unlink a persona from a journey")
+    with translated_errors(), ws.transaction():
+        structure.unlink_journey_persona(ws.db, journey_id, persona_id)
+
+
+def journey_personas(ws: Workspace, journey_id: int) -> list[dict]:
+    """The personas a journey is about, by name."""
+    return structure.journey_personas(ws.db, journey_id)
+
+
+def duplicate_journey(ws: Workspace, actor: Actor, journey_id: int, title: str) -> int:
+    """Copy a journey with its stages, steps, supporters and personas, as a draft.
+
+    Used for an as-is / to-be pair: the copy is independent of the original.
+    """
+    require(actor, Role.EDITOR, "duplicate a journey")
+    source = load_journey_map(ws, journey_id)
+    journey = Journey(
+        title=title,
+        description=source.journey["description"],
+        lead_agency_id=source.journey["lead_agency_id"],
+        status="draft",
+        review_by=source.journey["review_by"],
+        source=f"Copy of journey {journey_id}: {source.journey['title']}",
+    ).validated()
+    with translated_errors(f"The journey title {journey.title!r}"), ws.transaction():
+        copy_id = rows.insert_row(ws.db, "journey", as_columns(journey), actor.name)
+        for stage in source.stages:
+            _copy_stage(ws, actor, copy_id, stage, source.steps_by_stage[stage["id"]])
+        for persona_id in source.persona_ids:
+            queries.link_journey_persona(ws.db, copy_id, persona_id)
+    return copy_id
+
+
+def _copy_stage(
+    ws: Workspace, actor: Actor, journey_id: int, stage: dict, steps: list[dict]
+) -> None:
+    stage_values = {
+        "journey_id": journey_id,
+        "position": stage["position"],
+        "name": stage["name"],
+        "description": stage["description"],
+    }
+    stage_id = rows.insert_row(ws.db, "stage", stage_values, actor.name)
+    for step in steps:
+        values = {name: step[name] for name in STEP_FIELDS}
+        values.update(stage_id=stage_id, position=step["position"])
+        step_id = rows.insert_row(ws.db, "step", values, actor.name)
+        structure.set_supporting_agencies(ws.db, step_id, step["supporting_agency_ids"])

@@ -18,7 +18,19 @@ Channel = Literal["online", "phone", "in person", "post", "app", "email", "other
 JourneyStatus = Literal["draft", "in review", "published"]
 Direction = Literal["up", "down", "none"]
 
+Level = Literal["low", "medium", "high"]
+
 AGENCY_KINDS: tuple[str, ...] = get_args(AgencyKind)
+LEVELS: tuple[str, ...] = get_args(Level)
+# How a persona feels at a step: -2 (very negative) .. +2 (very positive).
+EMOTION_MIN, EMOTION_MAX = -2, 2
+EMOTION_WORDS = {
+    -2: "very negative",
+    -1: "negative",
+    0: "neutral",
+    1: "positive",
+    2: "very positive",
+}
 CHANNELS: tuple[str, ...] = get_args(Channel)
 JOURNEY_STATUSES: tuple[str, ...] = get_args(JourneyStatus)
 DIRECTIONS: tuple[str, ...] = get_args(Direction)
@@ -100,6 +112,47 @@ class _Checker:
         except ValueError:
             self.problems[name] = f"must be a date written YYYY-MM-DD (got {value!r})"
             return None
+
+    def notes(self, name: str, values, level_key: str | None) -> list[dict]:
+        """A list of {text, level} notes such as pain points with their severity."""
+        cleaned = []
+        for note in values or []:
+            text = self.text(name, note.get("text"), limit=SHORT_TEXT_MAX)
+            if not text:
+                continue
+            entry = {"text": text}
+            if level_key:
+                level = note.get(level_key) or "medium"
+                entry[level_key] = self.choice(name, level, LEVELS)
+            cleaned.append(entry)
+        if len(cleaned) > LIST_ITEMS_MAX:
+            self.problems[name] = f"has {len(cleaned)} entries; the limit is 50"
+        return cleaned
+
+    def evidence(self, values) -> list[dict]:
+        cleaned = []
+        for item in values or []:
+            source = self.text("evidence", item.get("source"), limit=SHORT_TEXT_MAX)
+            if not source:
+                continue
+            cleaned.append(
+                {
+                    "source": source,
+                    "date": self.date("evidence", item.get("date")),
+                    "personal_data": bool(item.get("personal_data")),
+                }
+            )
+        return cleaned
+
+    def emotions(self, values) -> dict[str, int]:
+        cleaned = {}
+        for persona_id, score in (values or {}).items():
+            if score is None or score == "":
+                continue
+            number = self.whole_number("emotions", score, EMOTION_MIN, EMOTION_MAX)
+            if number is not None:
+                cleaned[str(int(persona_id))] = number
+        return cleaned
 
     def number(self, name: str, value):
         if value is None or value == "":
@@ -249,6 +302,15 @@ class Step:
     optional: bool = False
     fee: str | None = None
     notes: str = ""
+    # Persona id (as text) -> feeling at this step, -2..+2.
+    emotions: dict[str, int] = field(default_factory=dict)
+    # Each {"text": ..., "severity": "low" | "medium" | "high"}.
+    pain_points: list[dict] = field(default_factory=list)
+    # Each {"text": ..., "impact": "low" | "medium" | "high"}.
+    opportunities: list[dict] = field(default_factory=list)
+    # Each {"source": ..., "date": "YYYY-MM-DD" or None, "personal_data": bool}.
+    evidence: list[dict] = field(default_factory=list)
+    kpi_ids: list[int] = field(default_factory=list)
 
     def validated(self) -> "Step":
         check = _Checker()
@@ -265,6 +327,11 @@ class Step:
             optional=bool(self.optional),
             fee=check.optional_text("fee", self.fee, limit=100),
             notes=check.text("notes", self.notes, limit=LONG_TEXT_MAX),
+            emotions=check.emotions(self.emotions),
+            pain_points=check.notes("pain_points", self.pain_points, "severity"),
+            opportunities=check.notes("opportunities", self.opportunities, "impact"),
+            evidence=check.evidence(self.evidence),
+            kpi_ids=[int(k) for k in self.kpi_ids or []],
         )
         check.done()
         return cleaned

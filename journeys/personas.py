@@ -3,10 +3,10 @@
 import dataclasses
 
 from journeys.access import Actor, Role, require
-from journeys.errors import EditConflict
+from journeys.errors import EditConflict, JourneyError
 from journeys.models import Persona, as_columns
 from journeys.workspace import Workspace, translated_errors
-from storage import queries, rows
+from storage import queries, rows, structure
 
 PERSONA_FIELDS = tuple(f.name for f in dataclasses.fields(Persona))
 
@@ -60,3 +60,134 @@ def update_persona(
 def changed_fields(current: dict, yours: dict) -> list[str]:
     """The fields where someone else's saved persona differs from this edit."""
     return [name for name in yours if current.get(name) != yours[name]]
+
+
+def search_personas(
+    found: list[dict],
+    text: str = "",
+    tags: list[str] | None = None,
+    access_needs: list[str] | None = None,
+    languages: list[str] | None = None,
+    owner_agency_ids: list[int] | None = None,
+) -> list[dict]:
+    """Personas matching every filter given; text matches any field, any case."""
+    needle = text.strip().casefold()
+    return [
+        p
+        for p in found
+        if (not needle or needle in _searchable(p))
+        and _has_all(p["tags"], tags)
+        and _has_all(p["access_needs"], access_needs)
+        and _has_all(p["languages"], languages)
+        and (not owner_agency_ids or p["owner_agency_id"] in owner_agency_ids)
+    ]
+
+
+def facet_values(found: list[dict], field_name: str) -> list[str]:
+    """Every distinct entry of a list field (tags, access needs...), sorted."""
+    return sorted({v for p in found for v in p[field_name]}, key=str.casefold)
+
+
+def duplicate_persona(ws: Workspace, actor: Actor, persona_id: int, name: str) -> int:
+    """Copy a persona under a new name, as a starting point for a variant."""
+    persona = persona_from_row(get_persona(ws, persona_id))
+    persona.name = name
+    return create_persona(ws, actor, persona)
+
+
+def archive_persona(
+    ws: Workspace, actor: Actor, persona_id: int, version: int, archived: bool = True
+) -> dict:
+    """Hide a persona from the library (or bring it back) without losing it."""
+    require(actor, Role.EDITOR, "archive a persona")
+    with translated_errors():
+        return rows.update_row(
+            ws.db, "persona", persona_id, version, {"archived": archived}, actor.name
+        )
+
+
+def delete_persona(ws: Workspace, actor: Actor, persona_id: int, version: int) -> None:
+    """Delete a persona no journey uses; one in use must be archived instead."""
+    require(actor, Role.EDITOR, "delete a persona")
+    with translated_errors(), ws.transaction():
+        used_by = structure.persona_journey_count(ws.db, persona_id)
+        if used_by:
+            raise JourneyError(
+                f"This persona is used by {used_by} journey(s), so it cannot be "
+                "deleted. Archive it instead: it stays on those journeys."
+            )
+        rows.delete_row(ws.db, "persona", persona_id, version, actor.name)
+
+
+def _searchable(persona: dict) -> str:
+    parts = [persona["name"], persona["summary"], persona["situation"]]
+    for key in ("goals", "needs", "frustrations", "access_needs", "tags", "likes"):
+        parts.extend(persona[key])
+    parts.extend(persona["assistive_technology"])
+    return " ".join(p for p in parts if p).casefold()
+
+
+def _has_all(values: list[str], wanted: list[str] | None) -> bool:
+    return not wanted or all(w in values for w in wanted)
+
+
+# Persona fields searched by `filter_personas`, text and lists alike.
+SEARCHED_FIELDS = (
+    "name",
+    "summary",
+    "situation",
+    "quote",
+    "goals",
+    "needs",
+    "frustrations",
+    "access_needs",
+    "assistive_technology",
+    "tags",
+)
+
+
+def filter_personas(
+    found: list[dict],
+    text: str = "",
+    tag: str | None = None,
+    access_need: str | None = None,
+) -> list[dict]:
+    """The personas matching a search text (any case) and, if given, a tag and
+    an access need, in their original order.
+
+    >>> people = [{"name": "Ron", "tags": ["older"], "access_needs": []},
+    ...           {"name": "Ashleigh", "tags": [], "access_needs": ["Blind"]}]
+    >>> [p["name"] for p in filter_personas(people, "ash")]
+    ['Ashleigh']
+    >>> [p["name"] for p in filter_personas(people, tag="older")]
+    ['Ron']
+    """
+    wanted = text.strip().casefold()
+    return [
+        persona
+        for persona in found
+        if (not wanted or wanted in _searchable_text(persona))
+        and (tag is None or tag in persona.get("tags", []))
+        and (access_need is None or access_need in persona.get("access_needs", []))
+    ]
+
+
+def all_values(found: list[dict], field: str) -> list[str]:
+    """Every distinct entry of a list field (such as ``tags``), sorted by text.
+
+    >>> all_values([{"tags": ["b", "a"]}, {"tags": ["a"]}], "tags")
+    ['a', 'b']
+    """
+    values = {value for persona in found for value in persona.get(field, [])}
+    return sorted(values, key=str.casefold)
+
+
+def _searchable_text(persona: dict) -> str:
+    parts = []
+    for field in SEARCHED_FIELDS:
+        value = persona.get(field)
+        if isinstance(value, list):
+            parts.extend(value)
+        elif value:
+            parts.append(str(value))
+    return "\n".join(parts).casefold()

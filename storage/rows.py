@@ -40,6 +40,7 @@ JSON_COLUMNS = {
         "languages",
         "tags",
     },
+    "step": {"emotions", "pain_points", "opportunities", "evidence", "kpi_ids"},
 }
 BOOKKEEPING_COLUMNS = {"id", "version", "created_at", "updated_at", "created_by"}
 
@@ -180,7 +181,9 @@ def _encode(table: str, values: Mapping[str, Any]) -> dict:
         if not column.replace("_", "").isalnum():
             raise StorageError(f"not a column name: {column!r}")
         if column in json_columns:
-            value = json.dumps(list(value), ensure_ascii=False)
+            value = json.dumps(
+                value if isinstance(value, dict) else list(value), ensure_ascii=False
+            )
         elif isinstance(value, bool):
             value = int(value)
         encoded[column] = value

@@ -200,6 +200,31 @@ def m0002_goals_and_measures(db: sqlite_utils.Database) -> None:
     )
 
 
+@migrations()
+def m0003_step_detail(db: sqlite_utils.Database) -> None:
+    """What a step holds beyond its action: feelings, pain points, evidence, KPIs.
+
+    These are JSON columns on the step rather than child tables: a step and
+    everything said about it is edited, versioned and conflict-checked as one
+    row, and a journey of any size still loads in one query.
+    """
+    db.executescript(
+        """
+        ALTER TABLE step ADD COLUMN emotions TEXT NOT NULL DEFAULT '{}';
+        ALTER TABLE step ADD COLUMN pain_points TEXT NOT NULL DEFAULT '[]';
+        ALTER TABLE step ADD COLUMN opportunities TEXT NOT NULL DEFAULT '[]';
+        ALTER TABLE step ADD COLUMN evidence TEXT NOT NULL DEFAULT '[]';
+        ALTER TABLE step ADD COLUMN kpi_ids TEXT NOT NULL DEFAULT '[]';
+        CREATE TABLE workspace_setting (
+            key TEXT PRIMARY KEY,
+            value TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            updated_by TEXT NOT NULL
+        );
+        """
+    )
+
+
 def migrate_to_latest(db: sqlite_utils.Database) -> None:
     """Apply every pending migration, oldest first. Does nothing when current."""
     pending = [m.name for m in migrations.pending(db)]

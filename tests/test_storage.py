@@ -22,7 +22,11 @@ def add_agency(db, name="Department for Transport", actor="ana"):
 
 
 def test_fresh_database_has_every_migration_and_safe_pragmas(db):
-    assert applied_migrations(db) == ["m0001_core", "m0002_goals_and_measures"]
+    assert applied_migrations(db) == [
+        "m0001_core",
+        "m0002_goals_and_measures",
+        "m0003_step_detail",
+    ]
     assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert db.execute("PRAGMA foreign_keys").fetchone()[0] == 1
     assert db.execute("PRAGMA busy_timeout").fetchone()[0] == 15000
@@ -38,7 +42,11 @@ def test_database_from_older_migration_set_is_upgraded_with_its_rows(tmp_path):
     old.close()
 
     upgraded = storage.connect(path)
-    assert applied_migrations(upgraded) == ["m0001_core", "m0002_goals_and_measures"]
+    assert applied_migrations(upgraded) == [
+        "m0001_core",
+        "m0002_goals_and_measures",
+        "m0003_step_detail",
+    ]
     assert [a["name"] for a in queries.list_agencies(upgraded)] == [
         "Department for Work and Pensions"
     ]
