@@ -1,0 +1,213 @@
+"""Reading and writing spreadsheets safely: CSV in any common shape, and XLSX.
+
+Reading (PITFALLS 16, 17):
+
+* the bytes are decoded once: UTF-8 (with or without BOM) first, then
+  Windows-1252, the encoding Excel uses for "CSV" in Western Europe; the
+  encoding used is reported, never guessed silently as Latin-1;
+* the delimiter is whichever of ``,`` ``;`` and tab gives every record the
+  header's number of columns, read with a real CSV reader, so quoted commas
+  and newlines inside cells are kept;
+* an XLSX file (it starts with ``PK``) is read with openpyxl.
+
+Writing (PITFALLS 18): text that a spreadsheet would run as a formula (it
+starts with ``=``, ``+``, ``-``, ``@``, a tab, a carriage return or their
+full-width forms) gets a leading apostrophe in CSV, and is stored as plain
+text in XLSX. Numbers stay numbers. Reading our own CSV back removes that
+apostrophe again, so an export imports unchanged.
+"""
+
+import csv
+import io
+import logging
+from dataclasses import dataclass
+
+from journeys.errors import ImportFailed
+
+logger = logging.getLogger(__name__)
+
+MAX_FILE_BYTES = 20 * 1024 * 1024
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")
+DELIMITERS = {",": "comma", ";": "semicolon", "\t": "tab"}
+XLSX_MAGIC = b"PK\x03\x04"
+
+
+@dataclass
+class Table:
+    """The rows of a spreadsheet as dicts keyed by header, and how it was read."""
+
+    headers: list[str]
+    rows: list[dict[str, str]]
+    encoding: str
+    delimiter: str
+
+    def describe(self) -> str:
+        return f"{len(self.rows):,} rows, {self.encoding}, {self.delimiter}"
+
+
+def read_table(data: bytes, file_name: str, sheet: str | None = None) -> Table:
+    """Read CSV or XLSX bytes into a `Table`. Raises `ImportFailed` naming the problem.
+
+    Row numbers in messages are those a spreadsheet shows: the header is row 1.
+    """
+    if not data or not data.strip():
+        raise ImportFailed(file_name, "the file is empty")
+    if len(data) > MAX_FILE_BYTES:
+        raise ImportFailed(
+            file_name,
+            f"the file is {len(data):,} bytes; the limit is {MAX_FILE_BYTES:,}",
+        )
+    if data.startswith(XLSX_MAGIC):
+        return _read_xlsx(data, file_name, sheet)
+    text, encoding = _decode(data, file_name)
+    return _read_csv(text, file_name, encoding)
+
+
+def _decode(data: bytes, file_name: str) -> tuple[str, str]:
+    try:
+        return data.decode("utf-8-sig"), "UTF-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("cp1252"), "Windows-1252"
+    except UnicodeDecodeError as err:
+        raise ImportFailed(
+            file_name,
+            f"byte {err.start:,} is neither UTF-8 nor Windows-1252 text: "
+            "save the file as 'CSV UTF-8' and try again",
+        ) from err
+
+
+def _read_csv(text: str, file_name: str, encoding: str) -> Table:
+    best_problem = None
+    for delimiter in _delimiters_by_likelihood(text):
+        records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+        records = [r for r in records if any(cell.strip() for cell in r)]
+        headers = [h.strip().lstrip("\ufeff") for h in records[0]]
+        if len(headers) < 2:
+            best_problem = best_problem or "the file has only one column"
+            continue
+        ragged = _first_ragged(records, len(headers))
+        if ragged is None:
+            rows = [
+                dict(zip(headers, (_unguard(c) for c in record), strict=True))
+                for record in records[1:]
+            ]
+            return Table(
+                _check_headers(headers, file_name),
+                rows,
+                encoding,
+                DELIMITERS[delimiter],
+            )
+        number, count = ragged
+        best_problem = best_problem or (
+            f"row {number} has {count} columns but the header has {len(headers)} "
+            f"(read as {DELIMITERS[delimiter]}-separated): check quotes on that row"
+        )
+    raise ImportFailed(file_name, best_problem or "no columns found")
+
+
+def _delimiters_by_likelihood(text: str) -> list[str]:
+    first_line = text.split("\n", 1)[0]
+    return sorted(DELIMITERS, key=lambda d: -first_line.count(d))
+
+
+def _first_ragged(records: list[list[str]], width: int) -> tuple[int, int] | None:
+    for index, record in enumerate(records[1:], start=2):
+        if len(record) != width:
+            return index, len(record)
+    return None
+
+
+def _check_headers(headers: list[str], file_name: str) -> list[str]:
+    seen = set()
+    for index, header in enumerate(headers, start=1):
+        if not header:
+            raise ImportFailed(file_name, f"column {index} has no header")
+        if header.casefold() in seen:
+            raise ImportFailed(file_name, f"the header {header!r} appears twice")
+        seen.add(header.casefold())
+    return headers
+
+
+def _read_xlsx(data: bytes, file_name: str, sheet: str | None) -> Table:
+    import openpyxl  # imported here: only XLSX users pay for it
+
+    try:
+        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as err:  # openpyxl raises many kinds for a damaged file
+        raise ImportFailed(file_name, f"not a readable XLSX workbook ({err})") from err
+    if sheet is not None and sheet not in book.sheetnames:
+        raise ImportFailed(file_name, f"the workbook has no sheet named {sheet!r}")
+    worksheet = book[sheet] if sheet else book.worksheets[0]
+    records = [
+        ["" if v is None else str(v) for v in row]
+        for row in worksheet.iter_rows(values_only=True)
+        if any(v not in (None, "") for v in row)
+    ]
+    book.close()
+    if not records:
+        raise ImportFailed(file_name, "the first sheet is empty")
+    headers = [h.strip() for h in records[0]]
+    while headers and not headers[-1]:
+        headers.pop()
+    rows = [dict(zip(headers, r[: len(headers)], strict=False)) for r in records[1:]]
+    for row in rows:
+        for header in headers:
+            row.setdefault(header, "")
+    return Table(_check_headers(headers, file_name), rows, "XLSX", "workbook")
+
+
+def guard_cell(value):
+    """A cell value that no spreadsheet will run as a formula.
+
+    >>> [guard_cell(v) for v in ["=1+1", "-2h wait", "Normal", -5]]
+    ["'=1+1", "'-2h wait", 'Normal', -5]
+    """
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def _unguard(cell: str) -> str:
+    if cell.startswith("'") and cell[1:].startswith(FORMULA_STARTS):
+        return cell[1:]
+    return cell
+
+
+def write_csv(headers: list[str], rows: list[dict]) -> bytes:
+    """CSV bytes (UTF-8 with a BOM, so Excel shows accents) with formulas defused."""
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(headers)
+    for row in rows:
+        writer.writerow([guard_cell(_cell(row.get(h))) for h in headers])
+    return buffer.getvalue().encode("utf-8-sig")
+
+
+def write_xlsx(sheets: dict[str, tuple[list[str], list[dict]]]) -> bytes:
+    """An XLSX workbook with one sheet per entry; every text cell is plain text."""
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.remove(book.active)
+    for title, (headers, rows) in sheets.items():
+        worksheet = book.create_sheet(title[:31])
+        worksheet.append(headers)
+        for row in rows:
+            worksheet.append([_cell(row.get(h)) for h in headers])
+        for line in worksheet.iter_rows(min_row=2):
+            for cell in line:
+                if isinstance(cell.value, str):
+                    cell.data_type = "s"  # never a formula, whatever it starts with
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def _cell(value):
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return value
