@@ -22,6 +22,11 @@ def get_persona(ws: Workspace, persona_id: int) -> dict:
         return rows.get_row(ws.db, "persona", persona_id)
 
 
+def find_persona_id(ws: Workspace, name: str) -> int | None:
+    """The id of the persona with this name (any case), or None."""
+    return queries.find_persona_id(ws.db, name.strip())
+
+
 def persona_from_row(row: dict) -> Persona:
     """The editable fields of a stored persona."""
     return Persona(**{name: row[name] for name in PERSONA_FIELDS})
@@ -130,64 +135,3 @@ def _searchable(persona: dict) -> str:
 def _has_all(values: list[str], wanted: list[str] | None) -> bool:
     return not wanted or all(w in values for w in wanted)
 
-
-# Persona fields searched by `filter_personas`, text and lists alike.
-SEARCHED_FIELDS = (
-    "name",
-    "summary",
-    "situation",
-    "quote",
-    "goals",
-    "needs",
-    "frustrations",
-    "access_needs",
-    "assistive_technology",
-    "tags",
-)
-
-
-def filter_personas(
-    found: list[dict],
-    text: str = "",
-    tag: str | None = None,
-    access_need: str | None = None,
-) -> list[dict]:
-    """The personas matching a search text (any case) and, if given, a tag and
-    an access need, in their original order.
-
-    >>> people = [{"name": "Ron", "tags": ["older"], "access_needs": []},
-    ...           {"name": "Ashleigh", "tags": [], "access_needs": ["Blind"]}]
-    >>> [p["name"] for p in filter_personas(people, "ash")]
-    ['Ashleigh']
-    >>> [p["name"] for p in filter_personas(people, tag="older")]
-    ['Ron']
-    """
-    wanted = text.strip().casefold()
-    return [
-        persona
-        for persona in found
-        if (not wanted or wanted in _searchable_text(persona))
-        and (tag is None or tag in persona.get("tags", []))
-        and (access_need is None or access_need in persona.get("access_needs", []))
-    ]
-
-
-def all_values(found: list[dict], field: str) -> list[str]:
-    """Every distinct entry of a list field (such as ``tags``), sorted by text.
-
-    >>> all_values([{"tags": ["b", "a"]}, {"tags": ["a"]}], "tags")
-    ['a', 'b']
-    """
-    values = {value for persona in found for value in persona.get(field, [])}
-    return sorted(values, key=str.casefold)
-
-
-def _searchable_text(persona: dict) -> str:
-    parts = []
-    for field in SEARCHED_FIELDS:
-        value = persona.get(field)
-        if isinstance(value, list):
-            parts.extend(value)
-        elif value:
-            parts.append(str(value))
-    return "\n".join(parts).casefold()

@@ -84,9 +84,6 @@ def _read_csv(text: str, file_name: str, encoding: str) -> Table:
         records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
         records = [r for r in records if any(cell.strip() for cell in r)]
         headers = [h.strip().lstrip("\ufeff") for h in records[0]]
-        if len(headers) < 2:
-            best_problem = best_problem or "the file has only one column"
-            continue
         ragged = _first_ragged(records, len(headers))
         if ragged is None:
             rows = [
@@ -108,8 +105,11 @@ def _read_csv(text: str, file_name: str, encoding: str) -> Table:
 
 
 def _delimiters_by_likelihood(text: str) -> list[str]:
+    """Delimiters found in the header line, most frequent first; a file with
+    none of them is a single column."""
     first_line = text.split("\n", 1)[0]
-    return sorted(DELIMITERS, key=lambda d: -first_line.count(d))
+    found = [d for d in DELIMITERS if d in first_line]
+    return sorted(found, key=lambda d: -first_line.count(d)) or [","]
 
 
 def _first_ragged(records: list[list[str]], width: int) -> tuple[int, int] | None:

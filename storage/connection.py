@@ -101,10 +101,13 @@ def write_transaction(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Databa
         raise
     try:
         db.conn.execute("COMMIT")
-    except sqlite3.OperationalError as err:
+    except sqlite3.Error as err:
+        # A deferred foreign key or a busy disk fails at COMMIT: undo it all.
         if db.conn.in_transaction:
             db.conn.execute("ROLLBACK")
-        raise _busy_or_raise(err) from err
+        if isinstance(err, sqlite3.OperationalError):
+            raise _busy_or_raise(err) from err
+        raise
 
 
 def _busy_or_raise(err: sqlite3.OperationalError) -> Exception:

@@ -1,0 +1,66 @@
+"""Whole-workspace dumps: every table's rows, ids and bookkeeping included.
+
+Used to move a workspace as one file. Loading keeps every id, version and
+timestamp, so dumping a loaded workspace gives exactly the same rows.
+"""
+
+import sqlite_utils
+
+from storage.connection import write_transaction
+from storage.errors import StorageError
+
+# In an order that satisfies the foreign keys when loading.
+DUMPED_TABLES = (
+    "agency",
+    "persona",
+    "journey",
+    "journey_persona",
+    "stage",
+    "step",
+    "step_supporting_agency",
+    "kpi",
+    "goal",
+    "import_run",
+    "measurement",
+    "workspace_setting",
+    "change_log",
+)
+
+
+def dump_tables(db: sqlite_utils.Database) -> dict[str, list[dict]]:
+    """Every row of every workspace table, in primary-key order."""
+    dumped = {}
+    for table in DUMPED_TABLES:
+        pks = db[table].pks
+        order = ", ".join(f"[{pk}]" for pk in pks)
+        cursor = db.execute(f"SELECT * FROM [{table}] ORDER BY {order}")
+        columns = [d[0] for d in cursor.description]
+        dumped[table] = [dict(zip(columns, r, strict=True)) for r in cursor.fetchall()]
+    return dumped
+
+
+def table_columns(db: sqlite_utils.Database) -> dict[str, set[str]]:
+    """The columns each dumped table has in this database."""
+    return {t: set(db[t].columns_dict) for t in DUMPED_TABLES}
+
+
+def load_tables(db: sqlite_utils.Database, tables: dict[str, list[dict]]) -> None:
+    """Insert dumped rows as they are, in one transaction, foreign keys checked.
+
+    The caller checks that the workspace is empty and that every column
+    exists; foreign keys are checked at commit, so rows may come in any order.
+    """
+    known = table_columns(db)
+    with write_transaction(db):
+        db.execute("PRAGMA defer_foreign_keys = ON")
+        for table in DUMPED_TABLES:
+            for row in tables.get(table, []):
+                unknown = set(row) - known[table]
+                if unknown:
+                    raise StorageError(f"{table} has no column(s) {sorted(unknown)}")
+                columns = ", ".join(f"[{c}]" for c in row)
+                marks = ", ".join("?" for _ in row)
+                db.execute(
+                    f"INSERT INTO [{table}] ({columns}) VALUES ({marks})",
+                    list(row.values()),
+                )
