@@ -279,3 +279,23 @@ def record_import(
         [kind, file_name, sha256, at, actor, summary],
     )
     return cursor.lastrowid
+
+
+# --- imports (appended for the importers) ----------------------------------
+
+
+def set_import_summary(db: sqlite_utils.Database, import_id: int, summary: str) -> None:
+    """Record what an import created, once it has finished."""
+    db.execute("UPDATE import_run SET summary = ? WHERE id = ?", [summary, import_id])
+
+
+def list_imports(db: sqlite_utils.Database) -> list[dict]:
+    """Every recorded import, newest first."""
+    return rows(db, "import_run", "SELECT * FROM import_run ORDER BY id DESC")
+
+
+def measurements_of_import(db: sqlite_utils.Database, import_id: int) -> int:
+    """How many measurements one import added."""
+    return db.execute(
+        "SELECT count(*) FROM measurement WHERE import_id = ?", [import_id]
+    ).fetchone()[0]
