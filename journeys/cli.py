@@ -2,7 +2,11 @@
 
     joinedup demo [--if-empty]     build the demo workspace from real public data
     joinedup import KIND FILE      import a file (kinds: see `joinedup import -h`)
+    joinedup export FILE.json      write the whole workspace to one file
     joinedup check                 integrity check and row counts per table
+
+``joinedup import workspace FILE.json`` rebuilds an exported workspace into an
+empty database; exporting it again gives an identical file.
 
 The database is ``$JOINEDUP_DB`` (default ``data/joinedup.db``), or ``--db``.
 """
@@ -10,13 +14,21 @@ The database is ``$JOINEDUP_DB`` (default ``data/joinedup.db``), or ``--db``.
 import argparse
 import logging
 import sys
+from pathlib import Path
 
-from journeys import demo, importers
+from journeys import demo, importers, journey_files, persona_files, workspace_file
 from journeys.access import SYSTEM
 from journeys.errors import JourneyError
 from journeys.workspace import Workspace
 
 logger = logging.getLogger("joinedup")
+
+# Kinds read from a spreadsheet or a workspace file, beside `importers.IMPORTERS`.
+FILE_KINDS = {
+    "workspace": workspace_file.import_workspace,
+    "personas-table": persona_files.import_file,
+    "journeys-table": journey_files.import_file,
+}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -47,9 +59,13 @@ def _parser() -> argparse.ArgumentParser:
     demo_cmd.set_defaults(command=_demo)
 
     import_cmd = commands.add_parser("import", help="import a file into the workspace")
-    import_cmd.add_argument("kind", choices=sorted(importers.IMPORTERS))
+    import_cmd.add_argument("kind", choices=sorted([*importers.IMPORTERS, *FILE_KINDS]))
     import_cmd.add_argument("file")
     import_cmd.set_defaults(command=_import)
+
+    export_cmd = commands.add_parser("export", help="write the workspace to a file")
+    export_cmd.add_argument("file", help="the JSON file to write")
+    export_cmd.set_defaults(command=_export)
 
     check_cmd = commands.add_parser("check", help="check integrity and count rows")
     check_cmd.set_defaults(command=_check)
@@ -66,8 +82,27 @@ def _demo(ws: Workspace, args: argparse.Namespace) -> int:
 
 
 def _import(ws: Workspace, args: argparse.Namespace) -> int:
-    result = importers.import_file(ws, SYSTEM, args.kind, args.file)
-    print(f"{args.file}: {result}")
+    if args.kind in FILE_KINDS:
+        path = Path(args.file)
+        try:
+            data = path.read_bytes()
+        except OSError as err:
+            print(
+                f"joinedup: {path.name}: cannot be read: {err.strerror}",
+                file=sys.stderr,
+            )
+            return 1
+        result = FILE_KINDS[args.kind](ws, SYSTEM, data, path.name)
+    else:
+        result = importers.import_file(ws, SYSTEM, args.kind, args.file)
+    print(f"{args.file}: imported {result}")
+    return 0
+
+
+def _export(ws: Workspace, args: argparse.Namespace) -> int:
+    data = workspace_file.export_workspace(ws)
+    Path(args.file).write_bytes(data)
+    print(f"{args.file}: {len(data):,} bytes written")
     return 0
 
 
