@@ -1,0 +1,36 @@
+"""Joinedup: the Streamlit entry point. Run with ``make run``.
+
+Sets up the page and logging, draws the sidebar's demo role picker, and hands
+over to the page chosen in the navigation. Pages live in ``app_pages/``.
+
+The folder must not be called ``pages/``: Streamlit 1.67 then runs the old
+folder-based navigation until some session calls `st.navigation`, so a
+first visitor arriving by a deep link gets the page script alone, without
+this file (see tests/test_browser.py).
+"""
+
+import logging
+import os
+
+import streamlit as st
+
+from app_pages import shared
+
+logging.basicConfig(
+    level=os.environ.get("JOINEDUP_LOG_LEVEL", "INFO"),
+    format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+)
+
+st.set_page_config(page_title="Joinedup", layout="wide")
+
+PAGES = [
+    st.Page("app_pages/home.py", title="Home", url_path="home", default=True),
+    st.Page("app_pages/personas.py", title="Personas", url_path="personas"),
+    st.Page("app_pages/journeys.py", title="Journeys", url_path="journeys"),
+    st.Page("app_pages/agency_graph.py", title="Agency graph", url_path="agency_graph"),
+    st.Page("app_pages/goals_kpis.py", title="Goals & KPIs", url_path="goals_kpis"),
+]
+
+page = st.navigation(PAGES)
+shared.render_actor_picker()
+page.run()

@@ -1,0 +1,171 @@
+"""What every page shares: the workspace, the acting user, messages and choices.
+
+Not a navigation page: `app.py` lists the pages, and they import this module.
+"""
+
+import contextlib
+import logging
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
+
+import streamlit as st
+
+from journeys.access import DEMO_ADMIN, DEMO_EDITOR, Actor, Role
+from journeys.errors import JourneyError
+from journeys.workspace import Workspace
+
+logger = logging.getLogger(__name__)
+
+# Demo roles, until sign-in exists: the checks below the UI are already real.
+DEMO_ACTORS = {
+    "viewer": Actor("demo viewer", Role.VIEWER),
+    "editor": DEMO_EDITOR,
+    "admin": DEMO_ADMIN,
+}
+ROLE_LABELS = {
+    "viewer": "Viewer (read only)",
+    "editor": "Editor",
+    "admin": "Admin",
+}
+
+# Session keys that are not widget keys, so they survive page switches
+# (PITFALLS 3): widgets are re-seeded from them on every page.
+ROLE_KEY = "acting_role"
+JOURNEY_KEY = "current_journey_id"
+_FLASH_KEY = "flash_message"
+
+FAILED = object()  # what `attempt` returns when the call raised a JourneyError
+
+
+@contextlib.contextmanager
+def open_workspace() -> Iterator[Workspace]:
+    """The workspace for this script run, closed when the run ends.
+
+    Opened per run and never cached: a cached connection would be shared
+    between sessions and threads (PITFALLS 4).
+    """
+    ws = Workspace.open()
+    try:
+        yield ws
+    finally:
+        ws.close()
+
+
+def acting_user() -> Actor:
+    """The person this browser session acts as (the demo editor by default)."""
+    return DEMO_ACTORS[st.session_state.get(ROLE_KEY, "editor")]
+
+
+def start_page(title: str) -> None:
+    """What every page does first: its title, then any message kept for it."""
+    st.title(title)
+    show_flash()
+
+
+def render_actor_picker() -> None:
+    """The sidebar choice of demo role, so role checks can be seen at work."""
+    with st.sidebar:
+        remembered_choice(
+            "Act as (demo)",
+            list(DEMO_ACTORS),
+            store_key=ROLE_KEY,
+            widget_key="acting_role_choice",
+            format_func=ROLE_LABELS.get,
+            default="editor",
+        )
+        st.caption(
+            "Every save checks the role of the person acting: an editor "
+            "edits personas, journeys and goals, an admin also imports, a "
+            "viewer only reads. Choose Viewer to see a save refused."
+        )
+
+
+def remembered_choice(
+    label: str,
+    options: Sequence,
+    *,
+    store_key: str,
+    widget_key: str,
+    format_func: Callable[[Any], str] = str,
+    default: Any = None,
+    help: str | None = None,
+) -> Any:
+    """A selectbox whose choice is kept under ``store_key`` across page switches.
+
+    A widget's own key does not survive a page switch (PITFALLS 3), and in
+    1.67 the widget is re-created on the new page at its default. So the
+    choice is copied to a plain session key and passed back as the default.
+    Returns None when there are no options.
+    """
+    if not options:
+        return None
+    stored = st.session_state.get(store_key, default)
+    index = list(options).index(stored) if stored in options else 0
+    choice = st.selectbox(
+        label, options, index=index, key=widget_key, format_func=format_func, help=help
+    )
+    st.session_state[store_key] = choice
+    return choice
+
+
+def attempt(call: Callable, *args, **kwargs) -> Any:
+    """Run a `journeys` call; on `JourneyError` show its message, return FAILED."""
+    try:
+        return call(*args, **kwargs)
+    except JourneyError as exc:
+        logger.info("%s refused: %s", getattr(call, "__name__", call), exc)
+        st.error(str(exc))
+        return FAILED
+
+
+def flash(message: str) -> None:
+    """Keep a success message to show after the next rerun."""
+    st.session_state[_FLASH_KEY] = message
+
+
+def show_flash() -> None:
+    """Show, once, the message kept by `flash`."""
+    message = st.session_state.pop(_FLASH_KEY, None)
+    if message:
+        st.success(message)
+
+
+def forget(*keys: str) -> None:
+    """Drop session keys (such as a closed form's widgets), if present."""
+    for key in keys:
+        st.session_state.pop(key, None)
+
+
+def lines(values: Sequence[str] | None) -> str:
+    """A list as text for a one-entry-per-line text area."""
+    return "\n".join(values or [])
+
+
+def bullet_list(values: Sequence[str] | None, empty: str = "None recorded") -> str:
+    """A list as Markdown bullets, or a plain phrase when it is empty."""
+    if not values:
+        return empty
+    return "\n".join(f"- {value}" for value in values)
+
+
+def show_value(value: Any) -> str:
+    """A stored value as plain text for a comparison table."""
+    if value is None or value == "" or value == []:
+        return "(empty)"
+    if isinstance(value, list):
+        return "; ".join(str(v) for v in value)
+    return str(value)
+
+
+def whole_or_decimal(value: float | None) -> str:
+    """A count for display: "1,234", or "12.5" when it is not whole."""
+    if value is None:
+        return "No data"
+    if float(value).is_integer():
+        return f"{value:,.0f}"
+    return f"{value:,.1f}"
+
+
+def percent(share: float | None, empty: str = "Not applicable") -> str:
+    """A 0..1 share as a percentage with one decimal: "26.3%"."""
+    return empty if share is None else f"{share * 100:.1f}%"

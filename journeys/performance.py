@@ -1,0 +1,103 @@
+"""The numbers behind the Goals & KPIs page, from stored measurements.
+
+Values stay unrounded here; pages round them for display only (PITFALLS 19).
+"""
+
+from dataclasses import dataclass
+
+from journeys import maps, metrics
+from journeys.metrics import StageFunnel
+from journeys.workspace import Workspace
+from storage import queries
+
+# The five-point scale of the GOV.UK feedback survey, as stored in ``segment``.
+SATISFACTION_LEVELS = {
+    1: "Very dissatisfied",
+    2: "Dissatisfied",
+    3: "Neither satisfied nor dissatisfied",
+    4: "Satisfied",
+    5: "Very satisfied",
+}
+
+
+@dataclass(frozen=True)
+class SatisfactionSummary:
+    """Answers per level added up over every recorded day of one journey."""
+
+    counts: dict[int, float]  # level 1..5 -> answers, every level present
+    first_day: str
+    last_day: str
+    unreadable: int  # rows whose segment is not a level 1..5: shown, not counted
+
+    @property
+    def answers(self) -> float:
+        return sum(self.counts.values())
+
+    @property
+    def top_two_box(self) -> float | None:
+        return metrics.top_two_box(self.counts)
+
+
+def journeys_with_stage_users(ws: Workspace) -> list[dict]:
+    """Journeys holding 'users reaching a stage' measurements, by title."""
+    return [
+        journey
+        for journey in maps.list_journeys(ws)
+        if metrics.users_per_stage(ws, journey["id"])
+    ]
+
+
+def journeys_with_satisfaction(ws: Workspace) -> list[dict]:
+    """Journeys holding satisfaction answers per level, by title."""
+    return [
+        journey
+        for journey in maps.list_journeys(ws)
+        if metrics.satisfaction_counts(ws, journey["id"])
+    ]
+
+
+def stage_user_periods(ws: Workspace, journey_id: int) -> list[str]:
+    """Start dates of the periods with stage-level user counts, newest first."""
+    starts = {row["period_start"] for row in metrics.users_per_stage(ws, journey_id)}
+    return sorted(starts, reverse=True)
+
+
+def stage_funnel(
+    ws: Workspace, journey_id: int, period_start: str
+) -> list[StageFunnel]:
+    """Users reaching each stage of a journey in one period, with abandonment.
+
+    Every stage appears, in journey order; a stage with no measurement for the
+    period has ``users`` None, so no rate is made up across the gap. Several
+    rows for one stage and period (one per channel or segment) are added up.
+    """
+    stages = queries.journey_stages(ws.db, journey_id)
+    users: dict[int, float] = {}
+    for row in metrics.users_per_stage(ws, journey_id):
+        if row["period_start"] == period_start:
+            users[row["stage_id"]] = users.get(row["stage_id"], 0) + row["value"]
+    return metrics.funnel([(stage["name"], users.get(stage["id"])) for stage in stages])
+
+
+def satisfaction_summary(ws: Workspace, journey_id: int) -> SatisfactionSummary | None:
+    """Answers per satisfaction level over all recorded days; None if none."""
+    found = metrics.satisfaction_counts(ws, journey_id)
+    if not found:
+        return None
+    counts = dict.fromkeys(SATISFACTION_LEVELS, 0.0)
+    unreadable = 0
+    for row in found:
+        level = _level(row["segment"])
+        if level is None:
+            unreadable += 1
+        else:
+            counts[level] += row["value"]
+    days = [row["period_start"] for row in found]
+    return SatisfactionSummary(counts, min(days), max(days), unreadable)
+
+
+def _level(segment: str) -> int | None:
+    text = segment.strip()
+    if text.isdigit() and int(text) in SATISFACTION_LEVELS:
+        return int(text)
+    return None
