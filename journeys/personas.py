@@ -134,4 +134,3 @@ def _searchable(persona: dict) -> str:
 
 def _has_all(values: list[str], wanted: list[str] | None) -> bool:
     return not wanted or all(w in values for w in wanted)
-
