@@ -29,6 +29,29 @@ PAGES = [
     st.Page("app_pages/journeys.py", title="Journeys", url_path="journeys"),
     st.Page("app_pages/agency_graph.py", title="Agency graph", url_path="agency_graph"),
     st.Page("app_pages/goals_kpis.py", title="Goals & KPIs", url_path="goals_kpis"),
+    st.Page(
+        "app_pages/consultations.py", title="Consultations", url_path="consultations"
+    ),
+    st.Page("app_pages/improvements.py", title="Improvements", url_path="improvements"),
+    st.Page(
+        "app_pages/you_said_we_did.py",
+        title="You said, we did",
+        url_path="you_said_we_did",
+    ),
+    # Opened by link, not listed: the projected screen and the no-account pages.
+    st.Page(
+        "app_pages/facilitate.py",
+        title="Facilitator screen",
+        url_path="facilitate",
+        visibility="hidden",
+    ),
+    st.Page("app_pages/join.py", title="Join", url_path="join", visibility="hidden"),
+    st.Page(
+        "app_pages/report.py",
+        title="You said, we did",
+        url_path="report",
+        visibility="hidden",
+    ),
 ]
 
 page = st.navigation(PAGES)

@@ -1,10 +1,15 @@
-"""Home: what Joinedup is, what the workspace holds, and what changed lately."""
+"""Home: what Joinedup is, what the workspace holds, and what changed lately.
+
+Recent changes come in two parts: imports (the demo build and every file
+import), one line each with what they added; and the edits people made,
+leaving out the hundreds of rows an import creates.
+"""
 
 import pandas as pd
 import streamlit as st
 
 from app_pages import shared
-from journeys.workspace import TABLE_WORDS
+from journeys import activity
 
 # What the overview counts, in the order shown: (table, label).
 COUNTED = (
@@ -16,7 +21,15 @@ COUNTED = (
     ("kpi", "KPIs"),
     ("measurement", "Measurements"),
 )
-ACTION_WORDS = {"create": "Added", "update": "Changed", "delete": "Deleted"}
+IMPORT_WORDS = {
+    "govuk-step-by-step": "GOV.UK step by step",
+    "personas-markdown": "Persona bundle (Markdown)",
+    "performance-platform": "Performance Platform data",
+    "personas-spreadsheet": "Persona spreadsheet",
+    "journeys-spreadsheet": "Journey spreadsheet",
+}
+EDITS_SHOWN = 20
+IMPORTS_SHOWN = 10
 
 
 def main() -> None:
@@ -29,7 +42,9 @@ def main() -> None:
     )
     with shared.open_workspace() as ws:
         _render_counts(ws.counts())
-        _render_recent_changes(ws.recent_changes())
+        st.header("Recent changes")
+        _render_edits(activity.recent_edits(ws, EDITS_SHOWN))
+        _render_imports(activity.list_imports(ws))
 
 
 def _render_counts(counts: dict[str, int]) -> None:
@@ -38,36 +53,43 @@ def _render_counts(counts: dict[str, int]) -> None:
         column.metric(label, f"{counts.get(table, 0):,}")
 
 
-def _render_recent_changes(changes: list[dict]) -> None:
-    st.header("Recent changes")
-    if not changes:
-        st.info("Nothing has been changed yet.")
+def _render_edits(edits: list[activity.Activity]) -> None:
+    st.subheader("Edits", anchor=False)
+    if not edits:
+        st.info("Nobody has edited anything yet: what is here came from imports.")
         return
     table = pd.DataFrame(
         {
-            "When (UTC)": change["at"].replace("T", " ").removesuffix("+00:00"),
-            "Who": change["actor"],
-            "What": _what(change),
-            "Action": ACTION_WORDS.get(change["action"], change["action"]),
-            "Fields changed": _fields_changed(change),
+            "When (UTC)": edit.at,
+            "Who": edit.actor,
+            "Action": edit.action,
+            "What": edit.subject,
+            "Change": edit.details,
         }
-        for change in changes
+        for edit in edits
     )
-    st.table(table, hide_index=True)
+    shared.table(table, hide_index=True)
+    st.caption(f"The latest {len(edits)} edits, newest first.")
 
 
-def _what(change: dict) -> str:
-    word = TABLE_WORDS.get(change["table_name"], change["table_name"])
-    values = change["after"] or change["before"] or {}
-    name = values.get("name") or values.get("title")
-    described = f"{word[0].upper()}{word[1:]} {change['row_id']}"
-    return f"{described}: {name}" if name else described
-
-
-def _fields_changed(change: dict) -> str:
-    if change["action"] != "update":
-        return "All (new)" if change["action"] == "create" else "All (removed)"
-    return ", ".join(sorted(change["after"] or {})) or "None"
+def _render_imports(imports: list[dict]) -> None:
+    st.subheader("Imports", anchor=False)
+    if not imports:
+        st.info("Nothing has been imported yet.")
+        return
+    table = pd.DataFrame(
+        {
+            "When (UTC)": run["at"].replace("T", " ").removesuffix("+00:00"),
+            "Who": run["actor"],
+            "File": run["file_name"],
+            "Kind": IMPORT_WORDS.get(run["kind"], run["kind"]),
+            "Added": run["summary"] or "Nothing recorded",
+        }
+        for run in imports[:IMPORTS_SHOWN]
+    )
+    shared.table(table, hide_index=True)
+    if len(imports) > IMPORTS_SHOWN:
+        st.caption(f"The latest {IMPORTS_SHOWN} of {len(imports)} imports.")
 
 
 main()

@@ -5,6 +5,7 @@ Not a navigation page: `app.py` lists the pages, and they import this module.
 
 import contextlib
 import logging
+import re
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
@@ -19,11 +20,13 @@ logger = logging.getLogger(__name__)
 # Demo roles, until sign-in exists: the checks below the UI are already real.
 DEMO_ACTORS = {
     "viewer": Actor("demo viewer", Role.VIEWER),
+    "facilitator": Actor("demo facilitator", Role.FACILITATOR),
     "editor": DEMO_EDITOR,
     "admin": DEMO_ADMIN,
 }
 ROLE_LABELS = {
     "viewer": "Viewer (read only)",
+    "facilitator": "Facilitator (runs consultations)",
     "editor": "Editor",
     "admin": "Admin",
 }
@@ -108,6 +111,16 @@ def remembered_choice(
     return choice
 
 
+def attempt_escaped(call: Callable, *args, **kwargs) -> Any:
+    """`attempt`, with the message escaped: it may quote what someone typed."""
+    try:
+        return call(*args, **kwargs)
+    except JourneyError as exc:
+        logger.info("%s refused: %s", getattr(call, "__name__", call), exc)
+        st.error(md(str(exc)))
+        return FAILED
+
+
 def attempt(call: Callable, *args, **kwargs) -> Any:
     """Run a `journeys` call; on `JourneyError` show its message, return FAILED."""
     try:
@@ -169,3 +182,82 @@ def whole_or_decimal(value: float | None) -> str:
 def percent(share: float | None, empty: str = "Not applicable") -> str:
     """A 0..1 share as a percentage with one decimal: "26.3%"."""
     return empty if share is None else f"{share * 100:.1f}%"
+
+
+# --- added for the editing pages ---------------------------------------------------
+
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:&/])")
+
+
+def md(text: Any) -> str:
+    """User text made safe for st.markdown: shown as typed, never as markup.
+
+    Every character Markdown, HTML, LaTeX ($) or Streamlit's own directives
+    (``:red[...]``, ``:material/...:``) could read is backslash-escaped.
+    """
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", "" if text is None else str(text))
+
+
+def md_list(values: Sequence[str] | None, empty: str = "None recorded") -> str:
+    """User entries as Markdown bullets, escaped; a plain phrase when empty."""
+    if not values:
+        return empty
+    return "\n".join(f"- {md(value)}" for value in values)
+
+
+def conflict_frame(differences: Sequence[tuple[str, str, str]], who: str | None):
+    """Their saved values next to your edit, one row per field that differs."""
+    import pandas as pd
+
+    return pd.DataFrame(
+        {
+            "Field": field[0].upper() + field[1:],
+            f"Saved by {md(who or 'them')}": theirs,
+            "Your edit": yours,
+        }
+        for field, theirs, yours in differences
+    )
+
+
+def upload_token(uploaded) -> str:
+    """Which upload this is, so a preview is made once per file chosen."""
+    return f"{uploaded.file_id}:{uploaded.name}:{uploaded.size}"
+
+
+def table(frame, **kwargs) -> None:
+    """st.table with every text cell escaped: st.table renders cells as Markdown,
+    so a step called "- draft" would otherwise show as a bullet point."""
+    st.table(frame.map(lambda v: md(v) if isinstance(v, str) else v), **kwargs)
+
+
+def show_conflict(ws: Workspace, conflict: dict) -> dict:
+    """Show a save refused because someone else saved first; return what
+    "Apply my edit again" would save.
+
+    ``conflict`` holds the message, their saved row (``current``), the edit
+    (``yours``) and the values the edit was opened with (``opened``). The
+    table lists the fields this edit changed where their version differs;
+    fields only they changed keep their value when the edit is applied again.
+    """
+    from journeys import journey_edit
+    from journeys.activity import field_word, workspace_names
+
+    current, yours, opened = conflict["current"], conflict["yours"], conflict["opened"]
+    mine = journey_edit.my_changes(opened, yours)
+    st.error(md(conflict["message"]))
+    changed = journey_edit.differences(current, mine, workspace_names(ws))
+    if changed:
+        table(conflict_frame(changed, current.get("updated_by")), hide_index=True)
+    else:
+        st.write("Their saved version already holds every change you made.")
+    kept = [
+        field_word(name)
+        for name in journey_edit.their_changes(opened, current, yours)
+        if name not in mine
+    ]
+    if kept:
+        st.caption(
+            f"They also changed {', '.join(kept)}; applying your edit again "
+            "keeps their values there."
+        )
+    return journey_edit.merged(current, mine, yours)

@@ -13,12 +13,23 @@ from journeys.errors import PermissionDenied
 class Role(Enum):
     """What a person may do in a workspace, from least to most."""
 
+    # Joined one consultation session with its code, without an account: may
+    # only send feedback to that session while it is open.
+    PARTICIPANT = "participant"
     VIEWER = "viewer"  # reads everything that is not personal data
+    # Runs consultation sessions and moderates their feedback.
+    FACILITATOR = "facilitator"
     EDITOR = "editor"  # edits personas, journeys, goals and measurements
     ADMIN = "admin"  # also imports whole files and rebuilds the workspace
 
 
-_RANK = {Role.VIEWER: 0, Role.EDITOR: 1, Role.ADMIN: 2}
+_RANK = {
+    Role.PARTICIPANT: -1,
+    Role.VIEWER: 0,
+    Role.FACILITATOR: 0.5,
+    Role.EDITOR: 1,
+    Role.ADMIN: 2,
+}
 
 
 @dataclass(frozen=True)
@@ -27,6 +38,9 @@ class Actor:
 
     name: str
     role: Role
+    # The agency the person works for, when known; None for workspace-wide
+    # people such as the demo users until accounts exist.
+    agency_id: int | None = None
 
     def can(self, needed: Role) -> bool:
         return _RANK[self.role] >= _RANK[needed]

@@ -10,7 +10,7 @@ import logging
 from dataclasses import dataclass, field
 from importlib import resources
 
-from journeys import metrics
+from journeys import demo_kpis, metrics
 from journeys.access import SYSTEM, Actor, Role, require
 from journeys.importers import ImportResult, SourceFile, import_file
 from journeys.workspace import Workspace
@@ -22,6 +22,11 @@ DEMO_FILES = (
     ("govuk-step-by-step", "govuk_step_by_step_journeys_and_transaction.json"),
     ("personas-markdown", "personas_govuk_accessibility_and_va_veterans.md"),
     ("performance-platform", "govuk_performance_platform_carers_allowance.json"),
+    # Measurements for the Goals & KPIs page (issue #5).
+    ("performance-platform-kpis", "govuk_performance_platform_channels_and_costs.json"),
+    ("gc-service-standards", "gc_service_standards_performance_2023-24_en.csv"),
+    ("a11-question-scores", "perfgov_hisp_va_vha_a11_question_scores_2019-2020.csv"),
+    ("myla311-requests", "la_myla311_service_requests_jan2020_sample.csv"),
 )
 
 
@@ -60,6 +65,9 @@ def build_demo(ws: Workspace, actor: Actor = SYSTEM) -> DemoSummary:
         summary.kpis = len(metrics.ensure_standard_kpis(ws, actor))
         for kind, file_name in DEMO_FILES:
             summary.results.append(import_file(ws, actor, kind, source_file(file_name)))
+        # The online tax return seed journey and shared goals on the data.
+        demo_kpis.add_seed_journey(ws, actor)
+        demo_kpis.add_demo_goals(ws, actor)
     logger.info("demo workspace built in %s: %s", ws.path, summary)
     return summary
 

@@ -50,3 +50,15 @@ class ImportFailed(JourneyError):
         self.file_name = file_name
         self.problem = problem
         super().__init__(f"{file_name}: {problem}")
+
+
+class SessionClosed(JourneyError):
+    """A consultation session does not take feedback now (paused, ended, expired)."""
+
+
+class TooManyAttempts(JourneyError):
+    """Too many wrong join codes or submissions in a short time: wait, then retry."""
+
+    def __init__(self, message: str, wait_minutes: int):
+        super().__init__(message)
+        self.wait_minutes = wait_minutes

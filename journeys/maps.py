@@ -119,7 +119,9 @@ def link_persona(ws: Workspace, actor: Actor, journey_id: int, persona_id: int) 
     """Record that a journey is about a persona."""
     require(actor, Role.EDITOR, "link a persona to a journey")
     with translated_errors(), ws.transaction():
+        before = _persona_names(ws, journey_id)
         queries.link_journey_persona(ws.db, journey_id, persona_id)
+        _log_personas(ws, actor, journey_id, before)
 
 
 def unlink_persona(
@@ -128,7 +130,29 @@ def unlink_persona(
     """Record that a journey is no longer about a persona."""
     require(actor, Role.EDITOR, "unlink a persona from a journey")
     with translated_errors(), ws.transaction():
+        before = _persona_names(ws, journey_id)
         structure.unlink_journey_persona(ws.db, journey_id, persona_id)
+        _log_personas(ws, actor, journey_id, before)
+
+
+def _persona_names(ws: Workspace, journey_id: int) -> list[str]:
+    return [p["name"] for p in structure.journey_personas(ws.db, journey_id)]
+
+
+def _log_personas(
+    ws: Workspace, actor: Actor, journey_id: int, before: list[str]
+) -> None:
+    # Links live in their own table; log them against the journey, by name.
+    after = _persona_names(ws, journey_id)
+    if after != before:
+        structure.log_change(
+            ws.db,
+            actor.name,
+            "journey",
+            journey_id,
+            {"personas": before},
+            {"personas": after},
+        )
 
 
 def journey_personas(ws: Workspace, journey_id: int) -> list[dict]:

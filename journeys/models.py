@@ -347,6 +347,9 @@ class KpiDefinition:
     direction: Direction
     formula: str
     source: str = ""
+    # A custom KPI's formula over other KPIs' keys, such as
+    # "transactions_online / transactions"; None for a standard KPI.
+    expression: str | None = None
 
     def validated(self) -> "KpiDefinition":
         check = _Checker()
@@ -362,6 +365,9 @@ class KpiDefinition:
                 "formula", self.formula, limit=SHORT_TEXT_MAX, required=True
             ),
             source=check.text("source", self.source, limit=SHORT_TEXT_MAX),
+            expression=check.optional_text(
+                "expression", self.expression, limit=SHORT_TEXT_MAX
+            ),
         )
         check.done()
         return cleaned
@@ -411,6 +417,12 @@ class Measurement:
     step_id: int | None = None
     channel: str = ""
     segment: str = ""
+    agency_id: int | None = None
+    # The counts behind a rate or a mean (value = numerator / denominator).
+    numerator: float | None = None
+    denominator: float | None = None
+    target: float | None = None  # a target published with the value
+    label: str = ""  # the source's own wording for what was measured
 
     def validated(self) -> "Measurement":
         check = _Checker()
@@ -421,6 +433,12 @@ class Measurement:
         value = check.number("value", self.value)
         if self.value is None:
             check.problems["value"] = "is required"
+        numerator = check.number("numerator", self.numerator)
+        denominator = check.number("denominator", self.denominator)
+        if (numerator is None) != (denominator is None):
+            check.problems["denominator"] = "needs a numerator, and the other way"
+        elif denominator is not None and denominator <= 0:
+            check.problems["denominator"] = "must be above 0"
         cleaned = dataclasses.replace(
             self,
             period_start=start,
@@ -428,6 +446,97 @@ class Measurement:
             value=value,
             channel=check.text("channel", self.channel, limit=40),
             segment=check.text("segment", self.segment, limit=NAME_MAX),
+            numerator=numerator,
+            denominator=denominator,
+            target=check.number("target", self.target),
+            label=check.text("label", self.label, limit=SHORT_TEXT_MAX),
+        )
+        check.done()
+        return cleaned
+
+
+# Channels a service is delivered through: the step channels, less "app", plus
+# fax, which service inventories still count.
+SERVICE_CHANNELS = ("online", "phone", "in person", "post", "email", "fax", "other")
+
+
+@dataclass
+class Service:
+    """A service an agency delivers, such as one row of a service inventory."""
+
+    name: str
+    description: str = ""
+    owner_agency_id: int | None = None
+    external_id: str | None = None  # the inventory's own id, unique
+    channels: list[str] = field(default_factory=list)
+    # Applications per channel, only for channels with a reported number.
+    volumes: dict[str, int] = field(default_factory=dict)
+    fee: str | None = None
+    url: str | None = None
+    client_groups: list[str] = field(default_factory=list)
+    feedback_channels: list[str] = field(default_factory=list)
+    source: str | None = None
+
+    def validated(self) -> "Service":
+        check = _Checker()
+        channels = [
+            check.choice("channels", c, SERVICE_CHANNELS) for c in self.channels or []
+        ]
+        feedback = [
+            check.choice("feedback_channels", c, SERVICE_CHANNELS)
+            for c in self.feedback_channels or []
+        ]
+        volumes = {}
+        for channel, count in (self.volumes or {}).items():
+            check.choice("volumes", channel, SERVICE_CHANNELS)
+            number = check.whole_number("volumes", count, 0, 10**12)
+            if number is not None:
+                volumes[channel] = number
+        cleaned = Service(
+            # Long names are real: the Canadian inventory has one of 225 characters.
+            name=check.text("name", self.name, limit=SHORT_TEXT_MAX, required=True),
+            description=check.text(
+                "description", self.description, limit=LONG_TEXT_MAX
+            ),
+            owner_agency_id=self.owner_agency_id,
+            external_id=check.optional_text("external_id", self.external_id, limit=100),
+            channels=list(dict.fromkeys(channels)),
+            volumes=volumes,
+            fee=check.optional_text("fee", self.fee, limit=100),
+            url=check.optional_text("url", self.url, limit=SHORT_TEXT_MAX),
+            client_groups=check.items("client_groups", self.client_groups),
+            feedback_channels=list(dict.fromkeys(feedback)),
+            source=check.optional_text("source", self.source, limit=SHORT_TEXT_MAX),
+        )
+        check.done()
+        return cleaned
+
+
+@dataclass
+class AgencyRelation:
+    """A link between two agencies that someone declared (in a Kumu map, say).
+
+    Hand-offs are worked out from journeys; these are what people drew.
+    """
+
+    from_agency_id: int
+    to_agency_id: int
+    kind: str
+    strength: float | None = None
+    note: str = ""
+    source: str | None = None
+
+    def validated(self) -> "AgencyRelation":
+        check = _Checker()
+        if self.from_agency_id == self.to_agency_id:
+            check.problems["to_agency_id"] = "must be another agency"
+        cleaned = AgencyRelation(
+            from_agency_id=self.from_agency_id,
+            to_agency_id=self.to_agency_id,
+            kind=check.text("kind", self.kind, limit=NAME_MAX, required=True),
+            strength=check.number("strength", self.strength),
+            note=check.text("note", self.note, limit=LONG_TEXT_MAX),
+            source=check.optional_text("source", self.source, limit=SHORT_TEXT_MAX),
         )
         check.done()
         return cleaned

@@ -6,9 +6,10 @@ Values stay unrounded here; pages round them for display only (PITFALLS 19).
 from dataclasses import dataclass
 
 from journeys import maps, metrics
+from journeys.errors import JourneyError
 from journeys.metrics import StageFunnel
 from journeys.workspace import Workspace
-from storage import queries
+from storage import measures, queries
 
 # The five-point scale of the GOV.UK feedback survey, as stored in ``segment``.
 SATISFACTION_LEVELS = {
@@ -101,3 +102,87 @@ def _level(segment: str) -> int | None:
     if text.isdigit() and int(text) in SATISFACTION_LEVELS:
         return int(text)
     return None
+
+
+# --- a journey's KPIs, for the journey view --------------------------------------
+
+
+@dataclass(frozen=True)
+class StepKpi:
+    """The latest value of a KPI shown on one step of a journey."""
+
+    stage: str
+    step_id: int
+    step: str
+    kpi_key: str
+    kpi_name: str
+    unit: str
+    value: float | None
+    period_start: str | None
+    period_end: str | None
+    measured_on: str  # "this step", "this stage" or "the journey"
+
+
+def step_kpis(ws: Workspace, journey_id: int) -> list[StepKpi]:
+    """For each step, in journey order, the KPIs it shows: those listed on the
+    step, and any measured on it. A listed KPI without a measurement on the
+    step takes its stage's value, then the journey's; the latest period wins.
+    """
+    definitions = metrics.kpis_by_key(ws)
+    by_id = {row["id"]: row for row in definitions.values()}
+    measured: dict[int, set[int]] = {}
+    for row in measures.step_measurements(ws.db, journey_id):
+        measured.setdefault(row["step_id"], set()).add(row["kpi_id"])
+    found = []
+    for step in queries.journey_steps(ws.db, journey_id):
+        wanted = list(dict.fromkeys([*step["kpi_ids"], *measured.get(step["id"], ())]))
+        for kpi_id in wanted:
+            kpi = by_id.get(kpi_id)
+            if kpi is None:
+                continue
+            point, where = _latest_near(ws, kpi["key"], journey_id, step)
+            found.append(
+                StepKpi(
+                    step["stage_name"],
+                    step["id"],
+                    step["action"],
+                    kpi["key"],
+                    kpi["name"],
+                    kpi["unit"],
+                    point.value if point else None,
+                    point.period_start if point else None,
+                    point.period_end if point else None,
+                    where,
+                )
+            )
+    return found
+
+
+def _latest_near(ws, key: str, journey_id: int, step: dict):
+    scopes = (
+        ("this step", metrics.Scope(journey_id=journey_id, step_id=step["id"])),
+        ("this stage", metrics.Scope(journey_id=journey_id, stage_id=step["stage_id"])),
+        ("the journey", metrics.Scope(journey_id=journey_id)),
+    )
+    for where, scope in scopes:
+        try:
+            points = [p for p in metrics.series(ws, key, scope) if p.value is not None]
+        except JourneyError:
+            continue
+        if points:
+            return points[-1], where
+    return None, "no measurement yet"
+
+
+def funnel_rows(stages: list[StageFunnel]) -> list[dict]:
+    """A funnel as rows for CSV or XLSX: counts, and shares as percentages."""
+    return [
+        {
+            "Stage": s.stage,
+            "Users": s.users,
+            "Reached next stage": s.next_users,
+            "Lost": s.lost,
+            "Abandonment (%)": None if s.abandonment is None else s.abandonment * 100,
+        }
+        for s in stages
+    ]

@@ -134,3 +134,18 @@ def _searchable(persona: dict) -> str:
 
 def _has_all(values: list[str], wanted: list[str] | None) -> bool:
     return not wanted or all(w in values for w in wanted)
+
+
+def persona_journeys(ws: Workspace, persona_id: int) -> list[dict]:
+    """The journeys (id and title) that are about this persona."""
+    return structure.persona_journeys(ws.db, persona_id)
+
+
+def owner_options(found: list[dict]) -> dict[int, str]:
+    """The agencies that own at least one of these personas: id -> name, by name."""
+    owners = {
+        p["owner_agency_id"]: p["owner_agency_name"]
+        for p in found
+        if p["owner_agency_id"] is not None
+    }
+    return dict(sorted(owners.items(), key=lambda item: item[1].casefold()))

@@ -12,7 +12,7 @@ from journeys.errors import EditConflict, JourneyError
 from journeys.maps import STEP_FIELDS
 from journeys.models import Stage, Step, as_columns
 from journeys.workspace import Workspace, translated_errors
-from storage import rows, structure
+from storage import queries, rows, structure
 
 Move = Literal["up", "down"]
 
@@ -50,7 +50,7 @@ def update_step(
     with ws.transaction():
         saved = _save(ws, actor, "step", step_id, version, as_columns(step))
         if supporting_agency_ids is not None:
-            structure.set_supporting_agencies(ws.db, step_id, supporting_agency_ids)
+            _replace_supporters(ws, actor, step_id, supporting_agency_ids)
     return saved
 
 
@@ -60,7 +60,26 @@ def set_supporting_agencies(
     """Replace the agencies that support (but do not own) a step."""
     require(actor, Role.EDITOR, "change a step's supporting agencies")
     with ws.transaction():
-        structure.set_supporting_agencies(ws.db, step_id, agency_ids)
+        _replace_supporters(ws, actor, step_id, agency_ids)
+
+
+def _replace_supporters(
+    ws: Workspace, actor: Actor, step_id: int, agency_ids: list[int]
+) -> None:
+    # Links live in their own table; log them against the step, by name.
+    before = structure.step_supporting_agency_ids(ws.db, step_id)
+    structure.set_supporting_agencies(ws.db, step_id, agency_ids)
+    after = structure.step_supporting_agency_ids(ws.db, step_id)
+    if after != before:
+        names = {a["id"]: a["name"] for a in queries.list_agencies(ws.db)}
+        structure.log_change(
+            ws.db,
+            actor.name,
+            "step",
+            step_id,
+            {"supporting_agencies": [names.get(a, a) for a in before]},
+            {"supporting_agencies": [names.get(a, a) for a in after]},
+        )
 
 
 def delete_step(ws: Workspace, actor: Actor, step_id: int, version: int) -> None:

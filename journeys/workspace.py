@@ -33,6 +33,12 @@ TABLE_WORDS = {
     "kpi": "KPI",
     "goal": "goal",
     "measurement": "measurement",
+    "service": "service",
+    "agency_relation": "link between agencies",
+    "goal_kpi": "goal's KPI",
+    "consultation_session": "consultation session",
+    "improvement_item": "improvement item",
+    "feedback": "piece of feedback",
 }
 
 

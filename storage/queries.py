@@ -20,6 +20,7 @@ COUNTED_TABLES = (
     "kpi",
     "goal",
     "measurement",
+    "service",
     "import_run",
     "change_log",
 )

@@ -41,6 +41,15 @@ JSON_COLUMNS = {
         "tags",
     },
     "step": {"emotions", "pain_points", "opportunities", "evidence", "kpi_ids"},
+    "service": {"channels", "volumes", "client_groups", "feedback_channels"},
+    "consultation_session": {
+        "agency_ids",
+        "journey_ids",
+        "persona_ids",
+        "proposal_item_ids",
+        "access_offered",
+    },
+    "improvement_item": {"step_ids", "persona_ids", "kpi_ids"},
 }
 BOOKKEEPING_COLUMNS = {"id", "version", "created_at", "updated_at", "created_by"}
 

@@ -36,6 +36,12 @@ EDITABLE_TABLES = (
     "kpi",
     "goal",
     "measurement",
+    "service",
+    "agency_relation",
+    "goal_kpi",
+    "consultation_session",
+    "improvement_item",
+    "feedback",
 )
 
 
@@ -220,6 +226,347 @@ def m0003_step_detail(db: sqlite_utils.Database) -> None:
             value TEXT NOT NULL,
             updated_at TEXT NOT NULL,
             updated_by TEXT NOT NULL
+        );
+        """
+    )
+
+
+@migrations()
+def m0004_services(db: sqlite_utils.Database) -> None:
+    """Services each agency runs, steps that use them, and declared agency links.
+
+    * ``service``: a service an agency delivers (from a service inventory such
+      as the Government of Canada's). ``external_id`` is the inventory's own id
+      (unique, so a service is never imported twice). ``channels`` is a JSON
+      list of the channels it is delivered through; ``volumes`` a JSON object
+      of applications per channel, holding only the channels the source
+      reported a number for (``{}`` when it reported none: missing is not 0).
+    * ``step_service``: which services a journey's step uses.
+    * ``agency_relation``: a relation between two agencies that someone
+      declared (for example in a Kumu map), as opposed to the hand-offs that
+      are worked out from journeys. ``kind`` is the declared type.
+    * ``agency.alternate_name``: the agency's name in another official
+      language (the French half of an "English | Français" title).
+    """
+    db.executescript(
+        f"""
+        CREATE TABLE service (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL,
+            description TEXT NOT NULL DEFAULT '',
+            owner_agency_id INTEGER REFERENCES agency(id),
+            external_id TEXT UNIQUE,
+            channels TEXT NOT NULL DEFAULT '[]',
+            volumes TEXT NOT NULL DEFAULT '{{}}',
+            fee TEXT,
+            url TEXT,
+            client_groups TEXT NOT NULL DEFAULT '[]',
+            feedback_channels TEXT NOT NULL DEFAULT '[]',
+            source TEXT,
+            {BOOKKEEPING}
+        );
+        CREATE INDEX service_owner ON service(owner_agency_id);
+        CREATE TABLE step_service (
+            step_id INTEGER NOT NULL REFERENCES step(id) ON DELETE CASCADE,
+            service_id INTEGER NOT NULL REFERENCES service(id) ON DELETE CASCADE,
+            PRIMARY KEY (step_id, service_id)
+        );
+        CREATE INDEX step_service_service ON step_service(service_id);
+        CREATE TABLE agency_relation (
+            id INTEGER PRIMARY KEY,
+            from_agency_id INTEGER NOT NULL
+                REFERENCES agency(id) ON DELETE CASCADE,
+            to_agency_id INTEGER NOT NULL REFERENCES agency(id) ON DELETE CASCADE,
+            kind TEXT NOT NULL,
+            strength REAL,
+            note TEXT NOT NULL DEFAULT '',
+            source TEXT,
+            {BOOKKEEPING},
+            CHECK (from_agency_id <> to_agency_id)
+        );
+        CREATE UNIQUE INDEX agency_relation_identity ON agency_relation(
+            from_agency_id, to_agency_id, kind COLLATE NOCASE
+        );
+        ALTER TABLE agency ADD COLUMN alternate_name TEXT;
+        """
+    )
+
+
+@migrations()
+def m0005_kpis_and_responses(db: sqlite_utils.Database) -> None:
+    """Custom KPIs, measurements with their counts, goals with several KPIs,
+    and survey responses.
+
+    * ``kpi.expression``: for a custom KPI, its formula over other KPIs' keys
+      (``NULL`` for a standard KPI).
+    * ``measurement``: ``agency_id`` (a measurement about an agency rather than
+      a journey), ``numerator`` and ``denominator`` (the counts behind a rate
+      or a mean, so periods and places are combined from counts, never by
+      averaging rates), ``target`` (a target the source published with the
+      value) and ``label`` (the source's wording, such as a survey question
+      that changed between quarters). The identity index gains ``agency_id``.
+    * ``goal_kpi``: the KPIs of a goal, each with where it is measured, a
+      baseline, a target, a direction and a deadline.
+    * ``goal_agency``, ``goal_journey``, ``goal_step``: the agencies that
+      contribute to a goal, and the journeys and steps it is about.
+    * ``survey_response``: one answer of one respondent to a survey question
+      mapped to a measure (``nps``, ``csat``...). STRICT, so a score is always
+      a number; one answer per respondent, survey and measure. Its group
+      index covers the columns answers are counted by, so KPIs over a
+      million answers are one index scan, not a sort (PITFALLS 24).
+    * ``survey_question``: the wording each measure was mapped from.
+    """
+    db.executescript(
+        f"""
+        ALTER TABLE kpi ADD COLUMN expression TEXT;
+        ALTER TABLE measurement ADD COLUMN agency_id INTEGER
+            REFERENCES agency(id) ON DELETE CASCADE;
+        ALTER TABLE measurement ADD COLUMN numerator REAL;
+        ALTER TABLE measurement ADD COLUMN denominator REAL;
+        ALTER TABLE measurement ADD COLUMN target REAL;
+        ALTER TABLE measurement ADD COLUMN label TEXT NOT NULL DEFAULT '';
+        DROP INDEX measurement_identity;
+        CREATE UNIQUE INDEX measurement_identity ON measurement(
+            kpi_id, IFNULL(journey_id, 0), IFNULL(stage_id, 0), IFNULL(step_id, 0),
+            IFNULL(agency_id, 0), channel, segment, period_start, period_end
+        );
+        CREATE INDEX measurement_kpi_period ON measurement(kpi_id, period_end);
+        CREATE INDEX measurement_agency ON measurement(agency_id);
+        CREATE INDEX measurement_import ON measurement(import_id);
+        CREATE TABLE goal_kpi (
+            id INTEGER PRIMARY KEY,
+            goal_id INTEGER NOT NULL REFERENCES goal(id) ON DELETE CASCADE,
+            kpi_id INTEGER NOT NULL REFERENCES kpi(id),
+            journey_id INTEGER REFERENCES journey(id) ON DELETE SET NULL,
+            stage_id INTEGER REFERENCES stage(id) ON DELETE SET NULL,
+            step_id INTEGER REFERENCES step(id) ON DELETE SET NULL,
+            agency_id INTEGER REFERENCES agency(id) ON DELETE SET NULL,
+            channel TEXT NOT NULL DEFAULT '',
+            segment TEXT NOT NULL DEFAULT '',
+            baseline REAL,
+            baseline_date TEXT,
+            target REAL NOT NULL,
+            direction TEXT NOT NULL CHECK (direction IN ('up', 'down')),
+            deadline TEXT,
+            {BOOKKEEPING}
+        );
+        CREATE INDEX goal_kpi_goal ON goal_kpi(goal_id);
+        CREATE TABLE goal_agency (
+            goal_id INTEGER NOT NULL REFERENCES goal(id) ON DELETE CASCADE,
+            agency_id INTEGER NOT NULL REFERENCES agency(id) ON DELETE CASCADE,
+            PRIMARY KEY (goal_id, agency_id)
+        );
+        CREATE TABLE goal_journey (
+            goal_id INTEGER NOT NULL REFERENCES goal(id) ON DELETE CASCADE,
+            journey_id INTEGER NOT NULL REFERENCES journey(id) ON DELETE CASCADE,
+            PRIMARY KEY (goal_id, journey_id)
+        );
+        CREATE TABLE goal_step (
+            goal_id INTEGER NOT NULL REFERENCES goal(id) ON DELETE CASCADE,
+            step_id INTEGER NOT NULL REFERENCES step(id) ON DELETE CASCADE,
+            PRIMARY KEY (goal_id, step_id)
+        );
+        INSERT INTO goal_kpi (goal_id, kpi_id, journey_id, baseline, target,
+            direction, deadline, version, created_at, updated_at, created_by,
+            updated_by)
+        SELECT goal.id, goal.kpi_id, goal.journey_id, goal.baseline, goal.target,
+            CASE kpi.direction WHEN 'down' THEN 'down' ELSE 'up' END,
+            goal.deadline, 1, goal.created_at, goal.updated_at, goal.created_by,
+            goal.updated_by
+        FROM goal JOIN kpi ON kpi.id = goal.kpi_id
+        WHERE goal.target IS NOT NULL;
+        INSERT INTO goal_journey (goal_id, journey_id)
+        SELECT id, journey_id FROM goal WHERE journey_id IS NOT NULL;
+        CREATE TABLE survey_response (
+            id INTEGER PRIMARY KEY,
+            import_id INTEGER NOT NULL REFERENCES import_run(id) ON DELETE CASCADE,
+            survey TEXT NOT NULL,
+            respondent_id TEXT NOT NULL,
+            submitted_at TEXT,
+            complete INTEGER NOT NULL CHECK (complete IN (0, 1)),
+            journey_id INTEGER REFERENCES journey(id) ON DELETE SET NULL,
+            stage_id INTEGER REFERENCES stage(id) ON DELETE SET NULL,
+            channel TEXT NOT NULL DEFAULT '',
+            period TEXT NOT NULL,
+            measure TEXT NOT NULL,
+            value REAL NOT NULL
+        ) STRICT;
+        CREATE UNIQUE INDEX survey_response_identity
+            ON survey_response(survey, respondent_id, measure);
+        CREATE INDEX survey_response_group ON survey_response(
+            survey, measure, journey_id, stage_id, channel, period, value
+        );
+        CREATE TABLE survey_question (
+            id INTEGER PRIMARY KEY,
+            import_id INTEGER NOT NULL REFERENCES import_run(id) ON DELETE CASCADE,
+            survey TEXT NOT NULL,
+            measure TEXT NOT NULL,
+            question TEXT NOT NULL
+        ) STRICT;
+        """
+    )
+
+
+@migrations()
+def m0006_consultation(db: sqlite_utils.Database) -> None:
+    """Consultation sessions, the feedback given in them, and improvement items.
+
+    * ``consultation_session``: a session with its practical details, the
+      journeys, personas and agencies it is about (JSON lists of ids), and
+      how it is run: ``state`` (planned, open, paused, ended), ``hold_new``
+      (new feedback stays off the projected screen until revealed) and the
+      ``join_code`` participants type, valid until ``code_expires_at``.
+    * ``improvement_item``: a change an agency owns, from idea to evaluated,
+      with the date of each status and the evaluation against a KPI.
+    * ``feedback``: what a participant said, where in the journey, how it
+      felt and their stance on a proposed change (``item_id``). ``source``
+      says whether it was typed online, entered from a paper form or typed
+      by a facilitator for someone. ``device`` is a hash of the
+      participant's browser token, never the token; ``sent_at`` when it was
+      sent (or entered), by the clock the limits use. The change log holds a
+      placeholder, not the text (see storage/sessions.py).
+    * ``feedback_contact``: contact details a participant chose to leave.
+      Personal data, so kept apart from the feedback and never logged.
+    * ``feedback_item``: which improvement items each piece of feedback led to.
+    * ``session_participant``, ``join_attempt``: joins and wrong codes per
+      device hash and address hash, for attempt and rate limiting.
+    * ``redaction``: who removed personal data from which field and when,
+      without the removed text.
+    * ``report_share``: tokens for read-only "you said, we did" links.
+    """
+    db.executescript(
+        f"""
+        CREATE TABLE consultation_session (
+            id INTEGER PRIMARY KEY,
+            title TEXT NOT NULL,
+            starts_at TEXT NOT NULL,
+            mode TEXT NOT NULL CHECK (mode IN ('in person', 'online', 'hybrid')),
+            place TEXT,
+            link TEXT,
+            host_agency_id INTEGER REFERENCES agency(id) ON DELETE SET NULL,
+            agency_ids TEXT NOT NULL DEFAULT '[]',
+            journey_ids TEXT NOT NULL DEFAULT '[]',
+            persona_ids TEXT NOT NULL DEFAULT '[]',
+            proposal_item_ids TEXT NOT NULL DEFAULT '[]',
+            agenda TEXT NOT NULL DEFAULT '',
+            access_offered TEXT NOT NULL DEFAULT '[]',
+            attended_in_person INTEGER CHECK (attended_in_person >= 0),
+            attended_online INTEGER CHECK (attended_online >= 0),
+            minutes TEXT NOT NULL DEFAULT '',
+            state TEXT NOT NULL DEFAULT 'planned'
+                CHECK (state IN ('planned', 'open', 'paused', 'ended')),
+            hold_new INTEGER NOT NULL DEFAULT 0,
+            join_code TEXT UNIQUE,
+            code_expires_at TEXT,
+            opened_at TEXT,
+            ended_at TEXT,
+            {BOOKKEEPING}
+        );
+        CREATE TABLE improvement_item (
+            id INTEGER PRIMARY KEY,
+            title TEXT NOT NULL,
+            problem TEXT NOT NULL DEFAULT '',
+            proposed_change TEXT NOT NULL DEFAULT '',
+            owning_agency_id INTEGER REFERENCES agency(id) ON DELETE SET NULL,
+            journey_id INTEGER REFERENCES journey(id) ON DELETE SET NULL,
+            step_ids TEXT NOT NULL DEFAULT '[]',
+            persona_ids TEXT NOT NULL DEFAULT '[]',
+            kpi_ids TEXT NOT NULL DEFAULT '[]',
+            value_score INTEGER CHECK (value_score BETWEEN 1 AND 5),
+            effort_score INTEGER CHECK (effort_score BETWEEN 1 AND 5),
+            status TEXT NOT NULL DEFAULT 'idea' CHECK (status IN ('idea',
+                'prioritised', 'in progress', 'shipped', 'evaluated', 'not doing')),
+            prioritised_on TEXT,
+            started_on TEXT,
+            shipped_on TEXT,
+            evaluated_on TEXT,
+            not_doing_reason TEXT,
+            evaluation_kpi_id INTEGER REFERENCES kpi(id) ON DELETE SET NULL,
+            evaluation_scope TEXT,
+            baseline REAL,
+            baseline_periods TEXT,
+            target REAL,
+            measured REAL,
+            measured_periods TEXT,
+            decision TEXT CHECK (decision IN ('keep', 'iterate', 'roll back')),
+            evaluation_note TEXT,
+            {BOOKKEEPING}
+        );
+        CREATE INDEX improvement_item_journey ON improvement_item(journey_id);
+        CREATE TABLE feedback (
+            id INTEGER PRIMARY KEY,
+            session_id INTEGER NOT NULL
+                REFERENCES consultation_session(id) ON DELETE CASCADE,
+            journey_id INTEGER REFERENCES journey(id) ON DELETE SET NULL,
+            stage_id INTEGER REFERENCES stage(id) ON DELETE SET NULL,
+            step_id INTEGER REFERENCES step(id) ON DELETE SET NULL,
+            persona_id INTEGER REFERENCES persona(id) ON DELETE SET NULL,
+            what_happened TEXT NOT NULL,
+            feeling INTEGER CHECK (feeling BETWEEN -2 AND 2),
+            item_id INTEGER REFERENCES improvement_item(id) ON DELETE SET NULL,
+            stance TEXT CHECK (stance IN ('in favour', 'neutral', 'against')),
+            source TEXT NOT NULL DEFAULT 'online'
+                CHECK (source IN ('online', 'paper', 'assisted')),
+            paper_ref TEXT,
+            device TEXT,
+            sent_at TEXT NOT NULL,
+            status TEXT NOT NULL DEFAULT 'new'
+                CHECK (status IN ('new', 'approved', 'hidden', 'merged')),
+            merged_into_id INTEGER REFERENCES feedback(id) ON DELETE SET NULL,
+            revealed INTEGER NOT NULL DEFAULT 1,
+            why_not TEXT,
+            {BOOKKEEPING}
+        );
+        CREATE INDEX feedback_session ON feedback(session_id, id);
+        CREATE INDEX feedback_device ON feedback(session_id, device, sent_at);
+        CREATE INDEX feedback_journey ON feedback(journey_id);
+        CREATE TABLE feedback_contact (
+            feedback_id INTEGER PRIMARY KEY
+                REFERENCES feedback(id) ON DELETE CASCADE,
+            contact TEXT NOT NULL
+        );
+        CREATE TABLE feedback_item (
+            feedback_id INTEGER NOT NULL REFERENCES feedback(id) ON DELETE CASCADE,
+            item_id INTEGER NOT NULL
+                REFERENCES improvement_item(id) ON DELETE CASCADE,
+            PRIMARY KEY (feedback_id, item_id)
+        );
+        CREATE INDEX feedback_item_item ON feedback_item(item_id);
+        CREATE TABLE session_participant (
+            session_id INTEGER NOT NULL
+                REFERENCES consultation_session(id) ON DELETE CASCADE,
+            device TEXT NOT NULL,
+            joined_at TEXT NOT NULL,
+            PRIMARY KEY (session_id, device)
+        );
+        CREATE TABLE join_attempt (
+            id INTEGER PRIMARY KEY,
+            at TEXT NOT NULL,
+            device TEXT NOT NULL,
+            address TEXT NOT NULL DEFAULT '',
+            ok INTEGER NOT NULL CHECK (ok IN (0, 1))
+        );
+        CREATE INDEX join_attempt_device ON join_attempt(device, at);
+        CREATE INDEX join_attempt_address ON join_attempt(address, at);
+        CREATE INDEX join_attempt_at ON join_attempt(at);
+        CREATE TABLE redaction (
+            id INTEGER PRIMARY KEY,
+            table_name TEXT NOT NULL,
+            row_id INTEGER NOT NULL,
+            field TEXT NOT NULL,
+            at TEXT NOT NULL,
+            actor TEXT NOT NULL,
+            reason TEXT NOT NULL,
+            characters_removed INTEGER NOT NULL
+        );
+        CREATE INDEX redaction_row ON redaction(table_name, row_id);
+        CREATE TABLE report_share (
+            token TEXT PRIMARY KEY,
+            kind TEXT NOT NULL CHECK (kind IN ('session', 'journey')),
+            target_id INTEGER NOT NULL,
+            created_at TEXT NOT NULL,
+            created_by TEXT NOT NULL,
+            revoked_at TEXT
         );
         """
     )

@@ -114,3 +114,46 @@ def set_setting(db: sqlite_utils.Database, key: str, value: str, actor: str) -> 
         " updated_at = excluded.updated_at, updated_by = excluded.updated_by",
         [key, value, rows.now_utc(), actor],
     )
+
+
+def log_change(
+    db: sqlite_utils.Database,
+    actor: str,
+    table: str,
+    row_id: int,
+    before: dict,
+    after: dict,
+) -> None:
+    """Record in the change log an update made outside the row itself.
+
+    For what belongs to a row but lives in a link table (a journey's
+    personas, a step's supporting agencies), so that it is logged, with
+    before and after, like any other edit.
+    """
+    rows._log(db, actor, table, row_id, "update", before, after)
+
+
+def step_supporting_agency_ids(db: sqlite_utils.Database, step_id: int) -> list[int]:
+    """The agencies supporting one step, by id."""
+    return [
+        r[0]
+        for r in db.execute(
+            "SELECT agency_id FROM step_supporting_agency WHERE step_id = ?"
+            " ORDER BY agency_id",
+            [step_id],
+        ).fetchall()
+    ]
+
+
+def persona_journeys(db: sqlite_utils.Database, persona_id: int) -> list[dict]:
+    """The journeys (id and title) that are about one persona, by title."""
+    return [
+        {"id": row[0], "title": row[1]}
+        for row in db.execute(
+            "SELECT journey.id, journey.title FROM journey"
+            " JOIN journey_persona ON journey_persona.journey_id = journey.id"
+            " WHERE journey_persona.persona_id = ?"
+            " ORDER BY journey.title COLLATE NOCASE",
+            [persona_id],
+        ).fetchall()
+    ]

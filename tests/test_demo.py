@@ -14,27 +14,37 @@ def test_build_demo_on_an_empty_workspace(ws):
     assert ws.is_empty()
     summary = demo.build_demo(ws)
     counts = ws.counts()
+    # Agencies: 7 from GOV.UK, 58 GC departments with usable standards, VA,
+    # and 7 Los Angeles bureaus. The fifth journey is the tax return seed.
     assert {k: counts[k] for k in ("agency", "persona", "journey", "kpi")} == {
-        "agency": 7,
+        "agency": 73,
         "persona": 17,
-        "journey": 4,
-        "kpi": 6,
+        "journey": 5,
+        "kpi": len(metrics.STANDARD_KPIS),
     }
-    assert counts["stage"] == 18
-    assert counts["step"] == 41
-    assert counts["measurement"] == 462
-    assert counts["import_run"] == 3
+    assert counts["stage"] == 18 + 5
+    assert counts["step"] == 41 + 5
+    # 462 funnel and satisfaction, 54 channel and cost, 1,809 GC standards,
+    # 33 A-11 scores, 74 MyLA311, 5 + 1 tax return seed.
+    assert counts["measurement"] == 462 + 54 + 1809 + 33 + 74 + 6
+    assert counts["import_run"] == 7
+    assert counts["goal"] == 6
     assert ws.integrity_problems() == []
     assert [r.kind for r in summary.results] == [
         "govuk-step-by-step",
         "personas-markdown",
         "performance-platform",
+        "performance-platform-kpis",
+        "gc-service-standards",
+        "a11-question-scores",
+        "myla311-requests",
     ]
     assert summary.created("persona") == 17
-    assert str(summary).startswith("6 standard KPIs; ")
+    assert str(summary).startswith(f"{len(metrics.STANDARD_KPIS)} standard KPIs; ")
     assert sorted(j["title"] for j in maps.list_journeys(ws)) == [
         "Apply for Carer's Allowance",
         "Apply for or renew a Blue Badge",
+        "File an online tax return",
         "Get a divorce",
         "Learn to drive a car",
     ]

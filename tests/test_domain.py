@@ -135,11 +135,19 @@ def test_standard_kpis_are_added_once(ws):
     first = metrics.ensure_standard_kpis(ws, DEMO_EDITOR)
     again = metrics.ensure_standard_kpis(ws, DEMO_EDITOR)
     assert first == again
-    assert {k["key"] for k in metrics.list_kpis(ws)} == {
+    assert {k["key"] for k in metrics.list_kpis(ws)} == metrics.STANDARD_KEYS
+    assert {
         "completion_rate",
         "user_satisfaction",
         "digital_take_up",
         "cost_per_transaction",
         "users_at_stage",
         "satisfaction_responses",
-    }
+    } <= metrics.STANDARD_KEYS
+
+
+def test_every_editable_table_has_a_word_for_messages():
+    from journeys.workspace import TABLE_WORDS
+    from storage.schema import EDITABLE_TABLES
+
+    assert sorted(TABLE_WORDS) == sorted(EDITABLE_TABLES)

@@ -250,3 +250,21 @@ def test_duplicate_and_search_personas(ws):
     ]
     assert [p["name"] for p in personas.search_personas(found, tags=["VA"])] == ["Jim"]
     assert personas.facet_values(found, "tags") == ["GOV.UK accessibility", "VA"]
+
+
+def test_links_to_personas_and_supporters_are_logged_by_name(ws, driving):
+    ron = personas.create_persona(ws, DEMO_EDITOR, Persona("Ron"))
+    maps.link_persona(ws, DEMO_EDITOR, driving["journey"], ron)
+    maps.unlink_persona(ws, DEMO_EDITOR, driving["journey"], ron)
+    stages.set_supporting_agencies(
+        ws, DEMO_EDITOR, driving["Book your theory test"], [driving["DVLA"]]
+    )
+    logged = [
+        (c["table_name"], c["before"], c["after"])
+        for c in reversed(ws.recent_changes(3))
+    ]
+    assert logged == [
+        ("journey", {"personas": []}, {"personas": ["Ron"]}),
+        ("journey", {"personas": ["Ron"]}, {"personas": []}),
+        ("step", {"supporting_agencies": []}, {"supporting_agencies": ["DVLA"]}),
+    ]

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 from journeys.access import Actor
+from journeys.importers.a11_scores import import_a11_scores
 from journeys.importers.common import (
     MAX_FILE_BYTES,
     ImportResult,
@@ -22,17 +23,46 @@ from journeys.importers.common import (
     SourceFile,
     read_source,
 )
+from journeys.importers.gc_inventory import import_gc_inventory
+from journeys.importers.gc_standards import import_gc_standards
 from journeys.importers.govuk_step_by_step import import_govuk
+from journeys.importers.measurements_csv import import_measurements_csv
+from journeys.importers.myla311 import import_myla311
+from journeys.importers.performance_kpis import import_performance_kpis
 from journeys.importers.performance_platform import import_performance
 from journeys.importers.persona_markdown import import_personas
 from journeys.workspace import Workspace
 
 Importer = Callable[..., ImportResult]
 
+
+def _import_kumu(ws: Workspace, actor: Actor, source: Any, name: str | None = None):
+    # journeys.kumu uses this package's common module: import it when called.
+    from journeys.kumu import import_kumu
+
+    return import_kumu(ws, actor, source, name)
+
+
+def _import_survey(ws: Workspace, actor: Actor, source: Any, name: str | None = None):
+    # journeys.surveys uses this package's common module: import it when called.
+    # Without a mapping of questions to measures it refuses the file, saying so.
+    from journeys.surveys import import_survey
+
+    return import_survey(ws, actor, source, name)
+
+
 IMPORTERS: dict[str, Importer] = {
     "govuk-step-by-step": import_govuk,
     "personas-markdown": import_personas,
     "performance-platform": import_performance,
+    "gc-service-inventory": import_gc_inventory,
+    "kumu-spreadsheet": _import_kumu,
+    "performance-platform-kpis": import_performance_kpis,
+    "gc-service-standards": import_gc_standards,
+    "a11-question-scores": import_a11_scores,
+    "myla311-requests": import_myla311,
+    "measurements-csv": import_measurements_csv,
+    "survey-export": _import_survey,
 }
 
 # What each kind of file is, in words for a page's file picker.
@@ -43,6 +73,20 @@ DESCRIPTIONS: dict[str, str] = {
     "VA persona documents)",
     "performance-platform": "GOV.UK Performance Platform dashboard with its "
     "users-at-each-step and satisfaction data (JSON bundle)",
+    "gc-service-inventory": "Government of Canada Service Inventory, English "
+    "CSV (open.canada.ca): departments and their services, channels and volumes",
+    "kumu-spreadsheet": "Kumu map: XLSX with Elements and Connections sheets, or "
+    "a ZIP of elements.csv and connections.csv (agencies and their relations)",
+    "performance-platform-kpis": "GOV.UK Performance Platform claims by channel "
+    "and cost per transaction (JSON bundle)",
+    "gc-service-standards": "Government of Canada service standards and their "
+    "performance, English CSV (open.canada.ca)",
+    "a11-question-scores": "performance.gov A-11 question scores per quarter (CSV)",
+    "myla311-requests": "MyLA311 service requests (City of Los Angeles CSV): "
+    "handling time and channel mix",
+    "measurements-csv": "Measurements typed into the Joinedup template (CSV or XLSX)",
+    "survey-export": "Survey export (Qualtrics, LimeSurvey or CSV) with its "
+    "questions mapped to measures",
 }
 
 
@@ -70,6 +114,7 @@ __all__ = [
     "Skipped",
     "SourceFile",
     "import_file",
+    "import_gc_inventory",
     "import_govuk",
     "import_performance",
     "import_personas",

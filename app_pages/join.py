@@ -1,0 +1,251 @@
+"""Join: the page participants open on their own phones, without an account.
+
+Reached as ``/join`` or ``/join?code=ABC234``. It shows no workspace
+navigation, uses large type and plain words, and every question is a labelled
+form control, so it works with a screen reader, by keyboard, at 200% zoom
+and on a small screen. Whatever was typed stays in the boxes when a send is
+refused; the boxes empty only after a send succeeds.
+"""
+
+import streamlit as st
+
+from app_pages import consult_ui, shared
+from journeys import sessions
+from journeys.sessions import FEELINGS, FeedbackEntry
+
+DEVICE_KEY = "participant_device_token"  # this browser session's random token
+JOINED_KEY = "participant_session_id"
+URL_CODE_TRIED_KEY = "participant_url_code_tried"
+SENT_KEY = "participant_sent"  # feedback sent so far; part of the widget keys
+THANKS_KEY = "participant_thanks"
+
+STANCE_WORDS = {
+    "in favour": "I am in favour",
+    "neutral": "I am not sure, or neutral",
+    "against": "I am against it",
+}
+
+
+def main() -> None:
+    consult_ui.public_page()
+    consult_ui.large_type()
+    if DEVICE_KEY not in st.session_state:
+        st.session_state[DEVICE_KEY] = sessions.new_device_token()
+    device = st.session_state[DEVICE_KEY]
+    with shared.open_workspace() as ws:
+        session_id = st.session_state.get(JOINED_KEY)
+        if session_id is None or not sessions.has_joined(ws, session_id, device):
+            _render_join(ws, device)
+        else:
+            _render_feedback_form(ws, session_id, device)
+
+
+# --- joining ------------------------------------------------------------------
+
+
+def _render_join(ws, device: str) -> None:
+    st.title("Join a consultation")
+    st.write(
+        "Type the code on the screen, or the one the facilitator gave you. "
+        "You do not need an account, and you do not have to give your name."
+    )
+    url_code = consult_ui.query_value("code")
+    if url_code and not st.session_state.get(URL_CODE_TRIED_KEY):
+        st.session_state[URL_CODE_TRIED_KEY] = True
+        _try_code(ws, url_code, device)
+    with st.form("join-form", border=False):
+        code = st.text_input(
+            "Code",
+            max_chars=12,
+            key="join-code",
+            autocomplete="off",
+            help="Six letters and numbers, for example ABC 234. Spaces do not matter.",
+        )
+        if st.form_submit_button("Join", type="primary"):
+            _try_code(ws, code, device)
+
+
+def _try_code(ws, code: str, device: str) -> None:
+    address = st.context.ip_address
+    joined = shared.attempt(
+        sessions.join_session,
+        ws,
+        code,
+        device,
+        address if isinstance(address, str) else None,
+    )
+    if joined is not shared.FAILED:
+        st.session_state[JOINED_KEY] = joined["id"]
+        st.rerun()
+
+
+# --- giving feedback ------------------------------------------------------------
+
+
+def _render_feedback_form(ws, session_id: int, device: str) -> None:
+    view = shared.attempt(sessions.participant_view, ws, session_id)
+    if view is shared.FAILED:
+        st.session_state.pop(JOINED_KEY, None)
+        return
+    session = view.session
+    st.title(session["title"])
+    if session["state"] == "ended":
+        st.info("This session has ended. Thank you for taking part.")
+        return
+    if session["state"] == "paused":
+        st.warning(
+            "The facilitator has paused feedback for a moment. You can keep "
+            "writing; send it when they say so."
+        )
+    if st.session_state.pop(THANKS_KEY, False):
+        st.success("Thank you: your feedback was sent. You can tell us more below.")
+    st.write(
+        "Tell us about one moment at a time: what happened and how it felt. "
+        "You can send as many as you like."
+    )
+    round_ = st.session_state.get(SENT_KEY, 0)
+    entry = _ask(view, f"give-{round_}")
+    if st.button("Send", type="primary", key=f"give-{round_}-send"):
+        sent = shared.attempt(
+            sessions.submit_feedback,
+            ws,
+            sessions.PARTICIPANT,
+            session_id,
+            entry,
+            device,
+        )
+        if sent is not shared.FAILED:
+            st.session_state[SENT_KEY] = round_ + 1
+            st.session_state[THANKS_KEY] = True
+            st.rerun()
+
+
+def _ask(view: sessions.ParticipantView, key: str) -> FeedbackEntry:
+    journey_id, stage_id, stage = _ask_where(view, key)
+    step_id = _ask_step(stage, key)
+    persona_id = _ask_persona(view, key)
+    what = st.text_area(
+        "What happened? Use your own words.",
+        max_chars=sessions.WHAT_HAPPENED_MAX,
+        height=180,
+        key=f"{key}-what",
+        help=f"Up to {sessions.WHAT_HAPPENED_MAX:,} characters.",
+    )
+    feeling = st.radio(
+        "How did it feel?",
+        list(FEELINGS),
+        index=None,
+        format_func=FEELINGS.get,
+        key=f"{key}-feeling",
+    )
+    item_id, stance = _ask_stance(view, key)
+    contact = st.text_input(
+        "If you would like a reply, how can we contact you? (optional)",
+        max_chars=sessions.CONTACT_MAX,
+        key=f"{key}-contact",
+        autocomplete="off",
+    )
+    st.caption(
+        "Only the facilitator and the agency that owns the change will see "
+        "your contact details."
+    )
+    return FeedbackEntry(
+        what_happened=what or "",
+        journey_id=journey_id,
+        stage_id=stage_id,
+        step_id=step_id,
+        persona_id=persona_id,
+        feeling=feeling,
+        item_id=item_id,
+        stance=stance,
+        contact=contact or None,
+    )
+
+
+def _ask_where(view: sessions.ParticipantView, key: str):
+    stages = {}
+    many = len(view.journeys) > 1
+    for journey in view.journeys:
+        for number, stage in enumerate(journey["stages"], start=1):
+            words = f"{number}. {stage['name']}"
+            stages[stage["id"]] = (
+                journey,
+                stage,
+                f"{words} ({journey['title']})" if many else words,
+            )
+    if not stages:
+        return None, None, None
+    options = [*stages, None]
+    chosen = st.radio(
+        "Which part of the journey is this about?",
+        options,
+        index=None,
+        format_func=lambda i: (
+            "Something else, or not sure" if i is None else stages[i][2]
+        ),
+        key=f"{key}-stage",
+    )
+    if chosen is None:
+        return None, None, None
+    journey, stage, _ = stages[chosen]
+    st.html(consult_ui.journey_picture(journey["stages"], chosen))
+    return journey["id"], chosen, stage
+
+
+def _ask_step(stage: dict | None, key: str) -> int | None:
+    if not stage or not stage["steps"]:
+        return None
+    steps = {s["id"]: s["action"] for s in stage["steps"]}
+    return st.selectbox(
+        "Which step? (optional)",
+        [None, *steps],
+        format_func=lambda i: "Not sure, or the whole stage" if i is None else steps[i],
+        key=f"{key}-step-{stage['id']}",
+    )
+
+
+def _ask_persona(view: sessions.ParticipantView, key: str) -> int | None:
+    if not view.personas:
+        return None
+    people = {p["id"]: p for p in view.personas}
+    return st.radio(
+        "Whose experience is it closest to? (optional)",
+        [None, *people],
+        format_func=lambda i: (
+            "My own, or none of these" if i is None else _persona_words(people[i])
+        ),
+        key=f"{key}-persona",
+    )
+
+
+def _ask_stance(view: sessions.ParticipantView, key: str):
+    if not view.proposals:
+        return None, None
+    proposals = {p["id"]: p for p in view.proposals}
+    item_id = st.selectbox(
+        "Is it about one of the changes we propose? (optional)",
+        [None, *proposals],
+        format_func=lambda i: "No" if i is None else proposals[i]["title"],
+        key=f"{key}-proposal",
+    )
+    if item_id is None:
+        return None, None
+    change = proposals[item_id]["proposed_change"]
+    if change:
+        consult_ui.plain_html(f"The proposal: {change}")
+    stance = st.radio(
+        "What do you think of this change?",
+        list(STANCE_WORDS),
+        index=None,
+        format_func=STANCE_WORDS.get,
+        key=f"{key}-stance-{item_id}",
+    )
+    return item_id, stance
+
+
+def _persona_words(persona: dict) -> str:
+    summary = (persona.get("summary") or "").strip()
+    return f"{persona['name']}: {summary}" if summary else persona["name"]
+
+
+main()

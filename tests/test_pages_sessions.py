@@ -1,0 +1,360 @@
+"""The consultation pages, run headlessly with AppTest on a copy of the demo
+workspace: each page loads, and the key interactions save what they say."""
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from journeys import feedback, improvements, maps, sessions, you_said
+from journeys.access import DEMO_EDITOR
+from journeys.workspace import Workspace
+from tests.ui_workspace import build_template, copy_workspace
+
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
+PAGES = (
+    "app_pages/consultations.py",
+    "app_pages/improvements.py",
+    "app_pages/you_said_we_did.py",
+    "app_pages/facilitate.py",
+    "app_pages/join.py",
+)
+CARERS = "Apply for Carer's Allowance"
+HOSTILE = "<script>alert(1)</script> ![x](http://203.0.113.9/x.png) asked twice"
+
+
+@pytest.fixture(scope="session")
+def demo_template(tmp_path_factory) -> Path:
+    return build_template(tmp_path_factory.mktemp("sessions-demo-template"))
+
+
+@pytest.fixture
+def demo_db(demo_template, tmp_path, monkeypatch) -> Path:
+    path = copy_workspace(demo_template, tmp_path)
+    monkeypatch.setenv("JOINEDUP_DB", str(path))
+    return path
+
+
+def app_at(page: str, **query) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=30)
+    at.run()
+    at.switch_page(page)
+    at.query_params.update(query)
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def run(at: AppTest) -> AppTest:
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def html_text(at: AppTest) -> str:
+    return "\n".join(element.value for element in at.get("html"))
+
+
+def texts(at: AppTest) -> str:
+    parts = [e.value for e in (*at.title, *at.header, *at.subheader, *at.markdown)]
+    parts += [e.value for e in (*at.caption, *at.info, *at.error, *at.success)]
+    parts += [e.value for e in (*at.warning, *at.code)]
+    return "\n".join(str(p) for p in parts)
+
+
+def open_session(path: Path) -> tuple[int, str]:
+    """A session about the Carer's Allowance journey, opened; (id, code)."""
+    with Workspace.open(path) as ws:
+        journey = maps.find_journey(ws, CARERS)
+        session_id = sessions.create_session(
+            ws,
+            DEMO_EDITOR,
+            sessions.ConsultationSession(
+                "Carers' evening",
+                "2025-03-04 18:30",
+                place="Central Library",
+                journey_ids=[journey],
+            ),
+        )
+        row = sessions.get_session(ws, session_id)
+        code = sessions.open_session(ws, DEMO_EDITOR, session_id, row["version"])
+    return session_id, code["join_code"]
+
+
+def approved_feedback(path: Path, session_id: int, code: str, text: str) -> int:
+    """Feedback given from a device and approved by the demo editor."""
+    with Workspace.open(path) as ws:
+        sessions.join_session(ws, code, "phone-1")
+        entry = sessions.FeedbackEntry(text)
+        said = sessions.submit_feedback(
+            ws, sessions.PARTICIPANT, session_id, entry, "phone-1"
+        )
+        row = feedback._get(ws, said)
+        feedback.moderate(ws, DEMO_EDITOR, said, row["version"], "approved")
+    return said
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_each_page_runs_on_the_demo_workspace(demo_db, page):
+    at = app_at(page)
+    assert not at.error
+    assert at.title
+    if page.endswith("consultations.py"):
+        assert "No consultation session yet" in texts(at)
+
+
+def test_shared_report_page_without_a_valid_link_says_so(demo_db):
+    at = app_at("app_pages/report.py", share="not-a-token")
+    assert [e.value for e in at.error] == [
+        "This link does not open a report: it may be mistyped or withdrawn. "
+        "Ask whoever shared it for a new link."
+    ]
+
+
+def test_planning_and_opening_a_session(demo_db):
+    at = app_at("app_pages/consultations.py")
+    with Workspace.open(demo_db) as ws:
+        journey = maps.find_journey(ws, CARERS)
+    at.text_input(key="session-new-title").set_value("Carers' evening")
+    at.text_input(key="session-new-place").set_value("Central Library")
+    at.multiselect(key="session-new-journey_ids").set_value([journey])
+    at.multiselect(key="session-new-access").set_value(["Step-free access"])
+    at.number_input(key="session-new-in-person").set_value(12)
+    at.button(key="FormSubmitter:session-new-Plan session").click()
+    run(at)
+    assert "Planned the session Carers' evening." in texts(at)
+    with Workspace.open(demo_db) as ws:
+        [planned] = sessions.list_sessions(ws)
+    assert (planned["state"], planned["journey_ids"]) == ("planned", [journey])
+    assert planned["access_offered"] == ["Step-free access"]
+    assert planned["attended_in_person"] == 12
+
+    at.button(key=f"run-{planned['id']}-open").click()
+    run(at)
+    with Workspace.open(demo_db) as ws:
+        code = sessions.get_session(ws, planned["id"])["join_code"]
+    assert f"Join code: **{sessions.spaced_code(code)}**" in texts(at)
+    assert f"/join?code={code}" in texts(at)
+
+
+def test_a_viewer_sees_no_code_and_no_unmoderated_feedback(demo_db):
+    session_id, code = open_session(demo_db)
+    with Workspace.open(demo_db) as ws:
+        sessions.join_session(ws, code, "phone-1")
+        entry = sessions.FeedbackEntry("Jo Bloggs here, unmoderated")
+        sessions.submit_feedback(ws, sessions.PARTICIPANT, session_id, entry, "phone-1")
+    at = AppTest.from_file(APP, default_timeout=30)
+    at.session_state["acting_role"] = "viewer"
+    at.run()
+    at.switch_page("app_pages/consultations.py")
+    run(at)
+    shown = texts(at) + html_text(at)
+    assert "only a facilitator can run a session" in shown
+    assert code not in shown
+    assert "Jo Bloggs" not in shown
+    assert "No feedback yet." in shown
+
+
+def test_a_participant_joins_by_link_and_sends_feedback(demo_db):
+    session_id, code = open_session(demo_db)
+    at = app_at("app_pages/join.py", code=code.lower())
+    assert at.title[0].value == "Carers' evening"
+    with Workspace.open(demo_db) as ws:
+        view = sessions.participant_view(ws, session_id)
+    stage = view.journeys[0]["stages"][2]
+    at.radio(key="give-0-stage").set_value(stage["id"])
+    run(at)
+    assert "You are here: Other money" in html_text(at)
+    at.text_area(key="give-0-what").set_value(HOSTILE)
+    at.radio(key="give-0-feeling").set_value(-1)
+    at.text_input(key="give-0-contact").set_value("jo@example.org")
+    at.button(key="give-0-send").click()
+    run(at)
+    assert [s.value for s in at.success] == [
+        "Thank you: your feedback was sent. You can tell us more below."
+    ]
+    assert at.text_area(key="give-1-what").value == ""  # a fresh, empty form
+    with Workspace.open(demo_db) as ws:
+        [given] = feedback.list_feedback(ws, DEMO_EDITOR, session_id)
+    assert (given["what_happened"], given["stage_id"], given["feeling"]) == (
+        HOSTILE,
+        stage["id"],
+        -1,
+    )
+    assert given["contact"] == "jo@example.org"
+
+
+def test_refused_feedback_keeps_what_was_typed(demo_db):
+    session_id, code = open_session(demo_db)
+    at = app_at("app_pages/join.py", code=code)
+    with Workspace.open(demo_db) as ws:
+        row = sessions.get_session(ws, session_id)
+        sessions.pause_session(ws, DEMO_EDITOR, session_id, row["version"])
+    typed = "The payslip upload failed three times"
+    at.text_area(key="give-0-what").set_value(typed)
+    at.button(key="give-0-send").click()
+    run(at)
+    assert "paused feedback for a moment" in at.error[0].value
+    assert at.text_area(key="give-0-what").value == typed
+    with Workspace.open(demo_db) as ws:
+        assert feedback.list_feedback(ws, DEMO_EDITOR, session_id) == []
+        row = sessions.get_session(ws, session_id)
+        sessions.resume_session(ws, DEMO_EDITOR, session_id, row["version"])
+    at.button(key="give-0-send").click()
+    run(at)
+    assert not at.error
+    with Workspace.open(demo_db) as ws:
+        [given] = feedback.list_feedback(ws, DEMO_EDITOR, session_id)
+    assert given["what_happened"] == typed
+
+
+def test_a_wrong_code_gets_a_clear_message(demo_db):
+    open_session(demo_db)
+    at = app_at("app_pages/join.py")
+    at.text_input(key="join-code").set_value("ZZZ 999")
+    at.button(key="FormSubmitter:join-form-Join").click()
+    run(at)
+    assert at.error[0].value.startswith("That code does not match any session.")
+    assert "4 more tries before a short wait" in at.error[0].value
+    assert at.title[0].value == "Join a consultation"
+
+
+def test_facilitator_screen_shows_the_code_and_escaped_revealed_feedback(demo_db):
+    session_id, code = open_session(demo_db)
+    approved_feedback(demo_db, session_id, code, HOSTILE)
+    with Workspace.open(demo_db) as ws:
+        sessions.reveal_held(ws, DEMO_EDITOR, session_id)
+    at = app_at("app_pages/facilitate.py", session=str(session_id))
+    screen = html_text(at)
+    assert sessions.spaced_code(code) in screen
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in screen
+    assert "<script>" not in screen
+
+    viewer = AppTest.from_file(APP, default_timeout=30)
+    viewer.session_state["acting_role"] = "viewer"
+    viewer.run()
+    viewer.switch_page("app_pages/facilitate.py")
+    viewer.query_params["session"] = str(session_id)
+    run(viewer)
+    assert "the facilitator screen is for facilitators" in viewer.error[0].value
+    assert sessions.spaced_code(code) not in html_text(viewer)
+
+
+def test_moderating_on_the_feedback_tab(demo_db):
+    session_id, code = open_session(demo_db)
+    with Workspace.open(demo_db) as ws:
+        sessions.join_session(ws, code, "phone-1")
+        entry = sessions.FeedbackEntry("I'm Jo Bloggs and it timed out")
+        said = sessions.submit_feedback(
+            ws, sessions.PARTICIPANT, session_id, entry, "phone-1"
+        )
+    at = app_at("app_pages/consultations.py")
+    at.text_input(key=f"feedback-{said}-redact-words").set_value("Jo Bloggs")
+    at.button(key=f"feedback-{said}-redact").click()
+    run(at)
+    assert f"Saved feedback #{said}." in texts(at)
+    at.button(key=f"feedback-{said}-approve").click()
+    run(at)
+    with Workspace.open(demo_db) as ws:
+        row = feedback._get(ws, said)
+    assert row["what_happened"] == "I'm [personal details removed] and it timed out"
+    assert row["status"] == "approved"
+    assert at.text_input(key=f"feedback-{said}-redact-words").value == ""
+
+
+def test_adding_an_item_from_feedback_and_moving_it_on(demo_db):
+    session_id, code = open_session(demo_db)
+    said = approved_feedback(demo_db, session_id, code, "Asked for payslips twice")
+    at = app_at("app_pages/improvements.py")
+    assert "No improvement item yet" in texts(at)
+    at.text_input(key="item-new-0-title").set_value("Ask for payslips once")
+    at.selectbox(key="item-new-0-value").set_value(4)
+    at.selectbox(key="item-new-0-effort").set_value(2)
+    at.multiselect(key="item-new-0-feedback").set_value([said])
+    at.button(key="FormSubmitter:item-new-0-Add").click()
+    run(at)
+    assert "Added the improvement item Ask for payslips once." in texts(at)
+    assert "Ask for payslips once (value 4, effort 2, idea)" in html_text(at)
+    with Workspace.open(demo_db) as ws:
+        [item] = improvements.list_items(ws)
+    assert item["feedback_ids"] == [said]
+    key = f"item-{item['id']}-v{item['version']}"
+    at.selectbox(key=f"{key}-status-to").set_value("prioritised")
+    at.text_input(key=f"{key}-status-on").set_value("2024-01-10")
+    at.button(key=f"FormSubmitter:{key}-status-Change status").click()
+    run(at)
+    assert "Ask for payslips once is now prioritised." in texts(at)
+    with Workspace.open(demo_db) as ws:
+        item = improvements.get_item(ws, item["id"])
+    assert (item["status"], item["prioritised_on"]) == ("prioritised", "2024-01-10")
+
+
+def test_you_said_we_did_page_and_its_shared_link(demo_db):
+    session_id, code = open_session(demo_db)
+    approved_feedback(demo_db, session_id, code, HOSTILE)
+    at = app_at("app_pages/you_said_we_did.py")
+    at.selectbox(key="report-kind").set_value("session")
+    run(at)
+    report = html_text(at)
+    assert "You said, we did: Carers&#x27; evening" in report
+    assert (
+        "&lt;script&gt;alert(1)&lt;/script&gt; ![x](http://203.0.113.9/x.png)" in report
+    )
+    assert "Nothing decided yet" in report
+    at.button(key=f"share-session-{session_id}-create").click()
+    run(at)
+    with Workspace.open(demo_db) as ws:
+        [share] = you_said.shares(ws, "session", session_id)
+    assert any(f"/report?share={share['token']}" in c.value for c in at.code)
+
+    public = app_at("app_pages/report.py", share=share["token"])
+    assert not public.error
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html_text(public)
+
+
+def test_recording_attendance_and_minutes(demo_db):
+    session_id, _ = open_session(demo_db)
+    at = app_at("app_pages/consultations.py")
+    with Workspace.open(demo_db) as ws:
+        version = sessions.get_session(ws, session_id)["version"]
+    prefix = f"session-{session_id}-v{version}"
+    at.number_input(key=f"{prefix}-in-person").set_value(14)
+    at.number_input(key=f"{prefix}-online").set_value(3)
+    at.text_area(key=f"{prefix}-minutes").set_value("Agreed to test a shorter form")
+    at.button(key=f"FormSubmitter:{prefix}-Save details").click()
+    run(at)
+    assert "Saved the session Carers' evening." in texts(at)
+    with Workspace.open(demo_db) as ws:
+        saved = sessions.get_session(ws, session_id)
+    assert (saved["attended_in_person"], saved["attended_online"]) == (14, 3)
+    assert saved["minutes"] == "Agreed to test a shorter form"
+    assert saved["state"] == "open"  # editing details does not change the run
+
+
+def test_entering_paper_forms(demo_db):
+    session_id, _ = open_session(demo_db)
+    at = app_at("app_pages/consultations.py")
+    forms = (
+        "form_number,stage,what_happened,how_it_felt\r\n"
+        "P-1,3,Did not know what counts as other money,bad\r\n"
+        'P-2,About you,=HYPERLINK("x") was easy,good\r\n'
+    ).encode("utf-8-sig")
+    at.file_uploader(key=f"paper-{session_id}-upload-0").upload(
+        "forms.csv", forms, "text/csv"
+    )
+    run(at)
+    at.button(key=f"paper-{session_id}-import").click()
+    run(at)
+    assert "Added 2 paper forms." in texts(at)
+    at.text_area(key=f"paper-{session_id}-what").set_value("Said at the table")
+    at.radio(key=f"paper-{session_id}-source").set_value("assisted")
+    at.button(key=f"FormSubmitter:paper-{session_id}-one-Add this form").click()
+    run(at)
+    with Workspace.open(demo_db) as ws:
+        given = feedback.list_feedback(ws, DEMO_EDITOR, session_id)
+    assert [(f["paper_ref"], f["source"], f["what_happened"]) for f in given] == [
+        ("P-1", "paper", "Did not know what counts as other money"),
+        ("P-2", "paper", '=HYPERLINK("x") was easy'),
+        (None, "assisted", "Said at the table"),
+    ]
+    assert [f["stage_name"] for f in given[:2]] == ["Other money", "About you"]

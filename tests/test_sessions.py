@@ -1,0 +1,460 @@
+"""Consultation sessions: codes, joining and its limits, giving feedback,
+moderation, personal data, and paper forms."""
+
+import datetime
+import json
+
+import pytest
+
+from journeys import feedback, sessions
+from journeys.access import DEMO_EDITOR, Actor, Role
+from journeys.errors import (
+    ImportFailed,
+    JourneyError,
+    NotFound,
+    PermissionDenied,
+    SessionClosed,
+    TooManyAttempts,
+    ValidationError,
+)
+from journeys.tabular import read_table
+from storage.sessions import MASKED
+from tests.consultation_fixture import NOW, build, give, joined_device
+
+VIEWER = Actor("viv", Role.VIEWER)
+FACILITATOR = Actor("fran", Role.FACILITATOR)
+MINUTE = datetime.timedelta(minutes=1)
+
+
+@pytest.fixture
+def setup(ws):
+    return build(ws)
+
+
+def feedback_row(ws, feedback_id: int) -> dict:
+    return feedback._get(ws, feedback_id)
+
+
+def whole_change_log(ws) -> str:
+    found = ws.db.execute("SELECT before, after FROM change_log").fetchall()
+    return "\n".join(part or "" for row in found for part in row)
+
+
+# --- roles and codes ----------------------------------------------------------
+
+
+def test_roles_rank_from_participant_to_admin():
+    order = [Role.PARTICIPANT, Role.VIEWER, Role.FACILITATOR, Role.EDITOR, Role.ADMIN]
+    for lower, higher in zip(order, order[1:], strict=False):
+        assert Actor("a", higher).can(lower)
+        assert not Actor("a", lower).can(higher)
+
+
+def test_join_codes_are_short_and_unambiguous():
+    codes = {sessions.new_join_code() for _ in range(300)}
+    assert len(codes) >= 299  # 31**6 possible codes: a repeat is very unlikely
+    for code in codes:
+        assert len(code) == 6
+        assert not set(code) & set("0O1IL")
+        assert set(code) <= set(sessions.CODE_ALPHABET)
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [(" abc 234 ", "ABC234"), ("ABC-234", "ABC234"), ("a b\tc2 3 4", "ABC234")],
+)
+def test_typed_codes_are_normalised(typed, expected):
+    assert sessions.normalise_code(typed) == expected
+
+
+def test_opening_gives_a_code_valid_for_twelve_hours_and_holds_new_feedback(ws):
+    setup = build(ws)
+    row = sessions.get_session(ws, setup.session_id)
+    assert (row["state"], row["join_code"]) == ("open", setup.code)
+    assert row["code_expires_at"] == "2025-03-05T06:30:00+00:00"
+    assert row["opened_at"] == "2025-03-04T18:30:00+00:00"
+    assert row["hold_new"] == 1
+
+
+def test_a_viewer_cannot_plan_or_run_a_session(ws, setup):
+    row = sessions.get_session(ws, setup.session_id)
+    with pytest.raises(PermissionDenied, match="viv is a viewer"):
+        sessions.pause_session(ws, VIEWER, setup.session_id, row["version"])
+    plan = sessions.session_from_row(row)
+    with pytest.raises(PermissionDenied, match="needs the facilitator role"):
+        sessions.create_session(ws, VIEWER, plan)
+    assert sessions.create_session(ws, FACILITATOR, plan) > setup.session_id
+
+
+def test_session_details_are_checked(ws):
+    planned = sessions.ConsultationSession(
+        title="", starts_at="4 March", mode="online", link="javascript:alert(1)"
+    )
+    with pytest.raises(ValidationError) as caught:
+        sessions.create_session(ws, DEMO_EDITOR, planned)
+    assert set(caught.value.problems) == {"title", "starts_at", "link"}
+    assert "https://" in caught.value.problems["link"]
+
+
+# --- joining -------------------------------------------------------------------
+
+
+def test_joining_with_the_code_as_read_aloud(ws, setup):
+    spoken = f"{setup.code[:3].lower()} {setup.code[3:].lower()}"
+    joined = sessions.join_session(ws, spoken, "phone-1", now=NOW)
+    assert joined["id"] == setup.session_id
+    assert sessions.has_joined(ws, setup.session_id, "phone-1")
+    assert not sessions.has_joined(ws, setup.session_id, "phone-2")
+    # Only a hash of the device token is stored.
+    stored = ws.db.execute("SELECT device FROM session_participant").fetchall()
+    assert stored == [(sessions.device_hash("phone-1"),)]
+
+
+def test_wrong_codes_count_down_then_ask_to_wait(ws, setup):
+    for left in (4, 3, 2, 1, 0):
+        with pytest.raises(NotFound, match=f"{left} more tr"):
+            sessions.join_session(ws, "ZZZ999", "phone-1", now=NOW)
+    with pytest.raises(TooManyAttempts, match="wait 9 minutes") as caught:
+        sessions.join_session(ws, setup.code, "phone-1", now=NOW + MINUTE)
+    assert caught.value.wait_minutes == 9
+    # Another device is not held up; this one can try again after the window.
+    assert sessions.join_session(ws, setup.code, "phone-2", now=NOW)["id"]
+    later = NOW + sessions.JOIN_WINDOW + MINUTE
+    assert sessions.join_session(ws, setup.code, "phone-1", now=later)["id"]
+
+
+def test_wrong_codes_are_limited_per_network_and_overall(ws, setup, monkeypatch):
+    monkeypatch.setattr(sessions, "FAILED_JOINS_PER_ADDRESS", 2)
+    monkeypatch.setattr(sessions, "FAILED_JOINS_PER_WORKSPACE", 3)
+    for device in ("a", "b"):
+        with pytest.raises(NotFound):
+            sessions.join_session(ws, "ZZZ999", device, "203.0.113.5", now=NOW)
+    with pytest.raises(TooManyAttempts, match="from this network"):
+        sessions.join_session(ws, setup.code, "c", "203.0.113.5", now=NOW)
+    with pytest.raises(NotFound):
+        sessions.join_session(ws, "ZZZ998", "d", "198.51.100.1", now=NOW)
+    with pytest.raises(TooManyAttempts, match="tried here"):
+        sessions.join_session(ws, setup.code, "e", "192.0.2.1", now=NOW)
+
+
+def test_the_right_code_does_not_count_as_a_wrong_one(ws, setup):
+    for _ in range(sessions.FAILED_JOINS_PER_DEVICE + 2):
+        sessions.join_session(ws, setup.code, "phone-1", now=NOW)
+    with pytest.raises(NotFound, match="4 more tries"):
+        sessions.join_session(ws, "ZZZ999", "phone-1", now=NOW)
+
+
+@pytest.mark.parametrize("typed", ["", "   ", "ABC", "0O1IL0", "x" * 5000])
+def test_empty_short_or_impossible_codes_are_refused(ws, setup, typed):
+    with pytest.raises((ValidationError, NotFound)):
+        sessions.join_session(ws, typed, "phone-1", now=NOW)
+    assert not sessions.has_joined(ws, setup.session_id, "phone-1")
+
+
+def test_a_new_code_replaces_the_old_one(ws, setup):
+    row = sessions.get_session(ws, setup.session_id)
+    later = NOW + datetime.timedelta(hours=11)
+    renewed = sessions.new_code(
+        ws, DEMO_EDITOR, setup.session_id, row["version"], now=later
+    )
+    assert renewed["join_code"] != setup.code
+    assert renewed["code_expires_at"] == "2025-03-05T17:30:00+00:00"
+    assert renewed["state"] == "open"
+    with pytest.raises(NotFound):
+        sessions.join_session(ws, setup.code, "phone-1", now=later)
+    assert sessions.join_session(ws, renewed["join_code"], "phone-1", now=later)
+
+
+def test_an_ended_or_expired_code_says_so(ws, setup):
+    expired = NOW + datetime.timedelta(hours=sessions.CODE_VALID_HOURS, minutes=1)
+    with pytest.raises(SessionClosed, match="code has expired"):
+        sessions.join_session(ws, setup.code, "phone-1", now=expired)
+    row = sessions.get_session(ws, setup.session_id)
+    sessions.end_session(ws, DEMO_EDITOR, setup.session_id, row["version"], now=NOW)
+    with pytest.raises(SessionClosed, match="has ended"):
+        sessions.join_session(ws, setup.code, "phone-1", now=NOW)
+    row = sessions.get_session(ws, setup.session_id)
+    with pytest.raises(SessionClosed, match="cannot be opened again"):
+        sessions.open_session(ws, DEMO_EDITOR, setup.session_id, row["version"])
+
+
+# --- giving feedback -------------------------------------------------------------
+
+
+def test_feedback_is_stored_as_typed_with_contact_apart(ws, setup):
+    token = joined_device(ws, setup)
+    hostile = '<script>alert(1)</script> =HYPERLINK("x")\x00\x07 **bold**\r\nline 2'
+    feedback_id = give(
+        ws,
+        setup,
+        hostile,
+        token,
+        step_id=setup.step_ids[1],
+        persona_id=setup.persona_id,
+        feeling=-1,
+        contact="jo@example.org",
+    )
+    row = feedback_row(ws, feedback_id)
+    assert row["what_happened"] == (
+        '<script>alert(1)</script> =HYPERLINK("x") **bold**\nline 2'
+    )
+    assert (row["source"], row["feeling"], row["status"]) == ("online", -1, "new")
+    assert row["revealed"] == 0  # the session holds new feedback
+    assert row["created_by"] == "participant"
+    # Neither the words nor the contact details are in the change log.
+    log = whole_change_log(ws)
+    assert "alert(1)" not in log and "jo@example.org" not in log
+    created = json.loads(
+        ws.db.execute(
+            "SELECT after FROM change_log WHERE table_name = 'feedback'"
+        ).fetchone()[0]
+    )
+    assert created["what_happened"] == MASKED
+    assert "contact" not in created
+
+
+def test_only_a_joined_device_may_send(ws, setup):
+    entry = sessions.FeedbackEntry("The form timed out")
+    with pytest.raises(PermissionDenied, match="type the session's code first"):
+        sessions.submit_feedback(
+            ws, sessions.PARTICIPANT, setup.session_id, entry, "stranger", now=NOW
+        )
+    assert ws.db.execute("SELECT count(*) FROM feedback").fetchone()[0] == 0
+
+
+def test_a_paused_session_refuses_and_keeps_nothing(ws, setup):
+    token = joined_device(ws, setup)
+    row = sessions.get_session(ws, setup.session_id)
+    sessions.pause_session(ws, DEMO_EDITOR, setup.session_id, row["version"])
+    with pytest.raises(SessionClosed, match="paused feedback for a moment"):
+        give(ws, setup, "The form timed out", token)
+    row = sessions.get_session(ws, setup.session_id)
+    sessions.resume_session(ws, DEMO_EDITOR, setup.session_id, row["version"])
+    assert give(ws, setup, "The form timed out", token) > 0
+
+
+def test_a_flood_from_one_device_is_slowed(ws, setup):
+    token = joined_device(ws, setup)
+    for number in range(sessions.SUBMISSIONS_PER_WINDOW):
+        give(ws, setup, f"Comment {number}", token)
+    with pytest.raises(TooManyAttempts, match="wait 2 minutes") as caught:
+        give(ws, setup, "One more", token)
+    assert "your text is still here" in str(caught.value)
+    # Another device in the same session is not slowed.
+    other = joined_device(ws, setup, "phone-2")
+    assert give(ws, setup, "Mine", other) > 0
+    count = ws.db.execute("SELECT count(*) FROM feedback").fetchone()[0]
+    assert count == sessions.SUBMISSIONS_PER_WINDOW + 1
+
+
+def test_one_device_has_a_ceiling_per_session(ws, setup, monkeypatch):
+    monkeypatch.setattr(sessions, "SUBMISSIONS_PER_SESSION", 2)
+    token = joined_device(ws, setup)
+    give(ws, setup, "One", token)
+    give(ws, setup, "Two", token)
+    with pytest.raises(TooManyAttempts, match="the most one device can send"):
+        give(ws, setup, "Three", token)
+
+
+def test_too_long_empty_or_misplaced_feedback_is_refused(ws, setup):
+    token = joined_device(ws, setup)
+    with pytest.raises(ValidationError, match="2,001 characters long"):
+        give(ws, setup, "x" * 2_001, token)
+    with pytest.raises(ValidationError, match="please write what happened"):
+        give(ws, setup, "  \n ", token)
+    with pytest.raises(ValidationError, match="not a step of the chosen stage"):
+        give(ws, setup, "Wrong place", token, step_id=setup.step_ids[0])
+    with pytest.raises(ValidationError, match="needs the proposed change"):
+        give(ws, setup, "Stance alone", token, stance="against")
+    assert ws.db.execute("SELECT count(*) FROM feedback").fetchone()[0] == 0
+
+
+def test_held_feedback_reaches_the_screen_only_when_revealed(ws, setup):
+    token = joined_device(ws, setup)
+    first = give(ws, setup, "Held until revealed", token)
+    shown = sessions.projection(ws, setup.session_id)
+    assert (shown["participants"], shown["received"], shown["held"]) == (1, 1, 1)
+    assert shown["wall"] == []
+    assert sessions.reveal_held(ws, DEMO_EDITOR, setup.session_id) == 1
+    row = sessions.get_session(ws, setup.session_id)
+    sessions.set_hold_new(ws, DEMO_EDITOR, setup.session_id, row["version"], False)
+    second = give(ws, setup, "Shown at once", token)
+    hidden = give(ws, setup, "Off topic", token)
+    row = feedback_row(ws, hidden)
+    feedback.moderate(ws, DEMO_EDITOR, hidden, row["version"], "hidden")
+    wall = sessions.projection(ws, setup.session_id)["wall"]
+    assert [w["id"] for w in wall] == [first, second]
+    assert wall[0]["where"] == "Tell us about your money"
+
+
+# --- moderation and personal data -------------------------------------------------
+
+
+def test_who_sees_new_feedback_and_contact_details(ws, setup):
+    token = joined_device(ws, setup)
+    waiting = give(ws, setup, "New one", token, contact="07700 900123")
+    approved = give(ws, setup, "Approved one", token, contact="jo@example.org")
+    row = feedback_row(ws, approved)
+    feedback.moderate(ws, DEMO_EDITOR, approved, row["version"], "approved")
+
+    host_staff = Actor("hana", Role.FACILITATOR, agency_id=setup.host_id)
+    other_editor = Actor("omar", Role.EDITOR, agency_id=setup.owner_id)
+    for actor, ids, contacts in (
+        (DEMO_EDITOR, [waiting, approved], ["07700 900123", "jo@example.org"]),
+        (host_staff, [waiting, approved], ["07700 900123", "jo@example.org"]),
+        (other_editor, [approved], [None]),
+        (VIEWER, [approved], [None]),
+    ):
+        seen = feedback.list_feedback(ws, actor, setup.session_id)
+        assert [f["id"] for f in seen] == ids, actor.name
+        assert [f["contact"] for f in seen] == contacts, actor.name
+    with pytest.raises(PermissionDenied, match="only the session's facilitator"):
+        row = feedback_row(ws, waiting)
+        feedback.moderate(ws, other_editor, waiting, row["version"], "approved")
+    with pytest.raises(PermissionDenied, match="viv is a viewer"):
+        feedback.moderate(ws, VIEWER, waiting, row["version"], "approved")
+
+
+def test_the_agency_owning_a_change_sees_the_contact(ws, setup):
+    from journeys import improvements
+
+    token = joined_device(ws, setup)
+    said = give(ws, setup, "Earnings asked twice", token, contact="jo@example.org")
+    row = feedback_row(ws, said)
+    feedback.moderate(ws, DEMO_EDITOR, said, row["version"], "approved")
+    improvements.create_item(
+        ws,
+        DEMO_EDITOR,
+        improvements.ImprovementItem("Ask once", owning_agency_id=setup.owner_id),
+        [said],
+    )
+    owner_staff = Actor("omar", Role.EDITOR, agency_id=setup.owner_id)
+    seen = feedback.list_feedback(ws, owner_staff, setup.session_id)
+    assert [(f["id"], f["contact"]) for f in seen] == [(said, "jo@example.org")]
+
+
+def test_redaction_leaves_no_copy_but_an_audit_record(ws, setup):
+    token = joined_device(ws, setup)
+    said = give(
+        ws,
+        setup,
+        "I'm Jo Bloggs and Jo Bloggs was asked twice",
+        token,
+        contact="jo@example.org",
+    )
+    row = feedback_row(ws, said)
+    saved = feedback.redact_text(
+        ws, FACILITATOR, said, row["version"], "Jo Bloggs", "name"
+    )
+    assert saved["what_happened"] == (
+        "I'm [personal details removed] and [personal details removed] was asked twice"
+    )
+    assert (
+        feedback.remove_contact(ws, FACILITATOR, said, "contact left by mistake") == 14
+    )
+    assert "Jo Bloggs" not in whole_change_log(ws)
+    assert "jo@example.org" not in whole_change_log(ws)
+    assert ws.db.execute("SELECT count(*) FROM feedback_contact").fetchone()[0] == 0
+    assert ws.db.execute("PRAGMA secure_delete").fetchone()[0] == 1
+    audit = [
+        (r["field"], r["actor"], r["reason"], r["characters_removed"])
+        for r in feedback.redactions(ws, said)
+    ]
+    assert audit == [
+        ("what_happened", "fran", "name", 18),
+        ("contact", "fran", "contact left by mistake", 14),
+    ]
+
+
+def test_redaction_needs_the_exact_words_and_a_reason(ws, setup):
+    token = joined_device(ws, setup)
+    said = give(ws, setup, "I'm Jo Bloggs", token)
+    row = feedback_row(ws, said)
+    with pytest.raises(JourneyError, match="not in this feedback"):
+        feedback.redact_text(ws, DEMO_EDITOR, said, row["version"], "jo bloggs", "x")
+    with pytest.raises(ValidationError, match="reason: is required"):
+        feedback.redact_text(ws, DEMO_EDITOR, said, row["version"], "Jo Bloggs", "")
+    assert feedback_row(ws, said)["what_happened"] == "I'm Jo Bloggs"
+
+
+def test_merging_duplicates(ws, setup):
+    token = joined_device(ws, setup)
+    kept = give(ws, setup, "Asked for payslips twice", token)
+    duplicate = give(ws, setup, "Payslips, twice!", token)
+    row = feedback_row(ws, duplicate)
+    with pytest.raises(JourneyError, match="into itself"):
+        feedback.merge(ws, DEMO_EDITOR, duplicate, row["version"], duplicate)
+    merged = feedback.merge(ws, DEMO_EDITOR, duplicate, row["version"], kept)
+    assert (merged["status"], merged["merged_into_id"]) == ("merged", kept)
+    row = feedback_row(ws, kept)
+    with pytest.raises(JourneyError, match="merge into feedback that is shown"):
+        feedback.merge(ws, DEMO_EDITOR, kept, row["version"], duplicate)
+
+
+# --- paper and assisted input --------------------------------------------------------
+
+
+def test_paper_template_has_the_form_columns(ws, setup):
+    table = read_table(feedback.paper_template(ws, setup.session_id), "t.csv")
+    assert table.headers == feedback.PAPER_HEADERS
+    assert table.rows == []
+
+
+def test_paper_forms_are_added_all_together_and_marked(ws, setup):
+    csv = (
+        b"form_number,journey,stage,step,what_happened,how_it_felt,"
+        b"proposed_change,stance,contact\r\n"
+        b"P-1,,2,Give your earnings,Could not find the payslip box,bad,,,\r\n"
+        b'P-2,,Check you can apply,,"Clear, thank you",Very good,,,07700 900456\r\n'
+    )
+    added = feedback.import_paper_forms(
+        ws, FACILITATOR, setup.session_id, csv, "forms.csv"
+    )
+    assert added == 2
+    seen = feedback.list_feedback(ws, DEMO_EDITOR, setup.session_id)
+    assert [
+        (f["paper_ref"], f["source"], f["stage_id"], f["step_id"], f["feeling"])
+        for f in seen
+    ] == [
+        ("P-1", "paper", setup.stage_ids[1], setup.step_ids[1], -1),
+        ("P-2", "paper", setup.stage_ids[0], None, 2),
+    ]
+    assert seen[1]["contact"] == "07700 900456"
+    assert all(f["created_by"] == "fran" for f in seen)
+
+
+def test_a_bad_paper_row_adds_nothing_and_names_the_row(ws, setup):
+    csv = (
+        b"form_number,stage,what_happened,how_it_felt\r\n"
+        b"P-1,1,Fine,good\r\n"
+        b"P-2,9,Lost,bad\r\n"
+        b"P-3,1,,meh\r\n"
+    )
+    with pytest.raises(ImportFailed) as caught:
+        feedback.import_paper_forms(ws, FACILITATOR, setup.session_id, csv, "f.csv")
+    message = str(caught.value)
+    assert "row 3: there is no stage 9" in message
+    assert "row 4: how_it_felt must be one of" in message
+    assert ws.db.execute("SELECT count(*) FROM feedback").fetchone()[0] == 0
+    with pytest.raises(PermissionDenied):
+        feedback.import_paper_forms(ws, VIEWER, setup.session_id, csv, "f.csv")
+
+
+def test_assisted_feedback_is_marked_and_needs_a_facilitator(ws, setup):
+    entry = sessions.FeedbackEntry("Said at the table", feeling=0)
+    added = feedback.add_on_behalf(ws, FACILITATOR, setup.session_id, entry, "assisted")
+    assert feedback_row(ws, added)["source"] == "assisted"
+    with pytest.raises(PermissionDenied):
+        feedback.add_on_behalf(ws, VIEWER, setup.session_id, entry)
+
+
+def test_printable_form_escapes_what_it_shows(ws, setup):
+    row = sessions.get_session(ws, setup.session_id)
+    plan = sessions.session_from_row(row)
+    plan.title = "<b>Carers</b> & friends"
+    sessions.update_session(ws, DEMO_EDITOR, setup.session_id, row["version"], plan)
+    page = feedback.printable_form(sessions.participant_view(ws, setup.session_id))
+    assert "&lt;b&gt;Carers&lt;/b&gt; &amp; friends" in page
+    assert "<b>Carers" not in page
+    assert "Tell us about your money" in page
+    assert "Very bad" in page and "Very good" in page
