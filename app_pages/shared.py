@@ -77,9 +77,10 @@ def render_actor_picker() -> None:
             default="editor",
         )
         st.caption(
-            "Every save checks the role of the person acting: an editor "
-            "edits personas, journeys and goals, an admin also imports, a "
-            "viewer only reads. Choose Viewer to see a save refused."
+            "Every save checks the role of the person acting: a viewer only "
+            "reads; a facilitator runs consultation sessions; an editor edits "
+            "and imports personas, journeys, goals and measurements; an admin "
+            "also rebuilds whole workspaces. Choose Viewer to see a save refused."
         )
 
 

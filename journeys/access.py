@@ -19,8 +19,8 @@ class Role(Enum):
     VIEWER = "viewer"  # reads everything that is not personal data
     # Runs consultation sessions and moderates their feedback.
     FACILITATOR = "facilitator"
-    EDITOR = "editor"  # edits personas, journeys, goals and measurements
-    ADMIN = "admin"  # also imports whole files and rebuilds the workspace
+    EDITOR = "editor"  # edits and imports personas, journeys, goals, measures
+    ADMIN = "admin"  # also rebuilds whole workspaces and changes settings
 
 
 _RANK = {

@@ -95,14 +95,36 @@ def _import(ws: Workspace, args: argparse.Namespace) -> int:
         result = FILE_KINDS[args.kind](ws, SYSTEM, data, path.name)
     else:
         result = importers.import_file(ws, SYSTEM, args.kind, args.file)
-    print(f"{args.file}: imported {result}")
+    print(f"{args.file}: imported {_described(args.kind, result)}")
     return 0
 
 
+def _described(kind: str, result) -> str:
+    if kind == "workspace":
+        return ", ".join(
+            f"{count:,} {table}" for table, count in result.items() if count
+        )
+    if kind in ("personas-table", "journeys-table"):
+        return f"{len(result)} {kind.split('-')[0]}"
+    return str(result)
+
+
 def _export(ws: Workspace, args: argparse.Namespace) -> int:
+    path = Path(args.file)
+    if path.exists():
+        print(
+            f"joinedup: {path} already exists: choose a new file name, "
+            "so that no earlier export is overwritten",
+            file=sys.stderr,
+        )
+        return 1
     data = workspace_file.export_workspace(ws)
-    Path(args.file).write_bytes(data)
-    print(f"{args.file}: {len(data):,} bytes written")
+    try:
+        path.write_bytes(data)
+    except OSError as err:
+        print(f"joinedup: cannot write {path}: {err.strerror}", file=sys.stderr)
+        return 1
+    print(f"{path}: {len(data):,} bytes written")
     return 0
 
 

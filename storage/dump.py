@@ -31,9 +31,19 @@ DUMPED_TABLES = (
     "goal_step",
     "survey_response",
     "survey_question",
+    "consultation_session",
+    "session_participant",
+    "improvement_item",
+    "feedback",
+    "feedback_contact",
+    "feedback_item",
+    "redaction",
+    "report_share",
     "workspace_setting",
     "change_log",
 )
+# Left out on purpose: join_attempt, the short-lived record of wrong join
+# codes used for rate limiting, which means nothing in another workspace.
 
 
 def dump_tables(db: sqlite_utils.Database) -> dict[str, list[dict]]:

@@ -22,6 +22,9 @@ COUNTED_TABLES = (
     "measurement",
     "service",
     "import_run",
+    "consultation_session",
+    "feedback",
+    "improvement_item",
     "change_log",
 )
 

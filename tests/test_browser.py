@@ -291,6 +291,9 @@ def test_goals_journeys_section_shows_the_funnel_and_saves_charts_as_png(
     chart = page.locator("[data-testid='stVegaLiteChart']").first
     chart.wait_for(timeout=TEXT_WAIT_MS)
     chart.hover()
-    assert page.get_by_role("button", name="Download as PNG").count() > 0
+    # The chart's toolbar appears on hover, a moment later on a loaded machine.
+    download = page.get_by_role("button", name="Download as PNG").first
+    download.wait_for(timeout=TEXT_WAIT_MS)
+    assert download.is_visible()
     assert _not_local(page.requested_urls) == []
     assert _full_page_screenshot(page, "goals_kpis_journeys").stat().st_size > 10_000

@@ -40,3 +40,17 @@ def test_database_path_comes_from_joinedup_db(tmp_path, monkeypatch, capsys):
     assert main(["demo"]) == 0
     assert elsewhere.exists()
     assert str(elsewhere) in capsys.readouterr().out
+
+
+def test_export_refuses_to_overwrite_and_names_a_missing_folder(tmp_path, capsys):
+    database = str(tmp_path / "w.db")
+    existing = tmp_path / "taken.json"
+    existing.write_text("keep me", encoding="utf-8")
+    assert main(["--db", database, "export", str(existing)]) == 1
+    assert existing.read_text(encoding="utf-8") == "keep me"
+    assert "already exists" in capsys.readouterr().err
+    missing = tmp_path / "no-such-folder" / "ws.json"
+    assert main(["--db", database, "export", str(missing)]) == 1
+    assert capsys.readouterr().err.strip() == (
+        f"joinedup: cannot write {missing}: No such file or directory"
+    )

@@ -284,3 +284,18 @@ def _edit(data: bytes, change) -> bytes:
     document = json.loads(data)
     change(document)
     return json.dumps(document).encode()
+
+
+def test_workspace_file_keeps_consultations_and_feedback(ws, tmp_path):
+    from tests import consultation_fixture
+
+    setup = consultation_fixture.build(ws)
+    consultation_fixture.joined_device(ws, setup)
+    consultation_fixture.give(ws, setup, "The form asked for my payslips twice.")
+    exported = workspace_file.export_workspace(ws)
+    rebuilt = Workspace.open(tmp_path / "rebuilt.db")
+    counts = workspace_file.import_workspace(rebuilt, DEMO_ADMIN, exported, "ws.json")
+    assert (counts["consultation_session"], counts["feedback"]) == (1, 1)
+    assert counts["session_participant"] == 1
+    assert workspace_file.export_workspace(rebuilt) == exported
+    rebuilt.close()
