@@ -8,6 +8,7 @@ Charts are Vega-Lite specs (``st.vega_lite_chart``): each chart's toolbar has
 Streamlit's own "Download as PNG" button, which is how a chart is saved as PNG.
 """
 
+import dataclasses
 import datetime
 
 import pandas as pd
@@ -59,6 +60,7 @@ def main() -> None:
         elif section == "KPI library":
             _render_kpi_library(metrics.list_kpis(ws))
             _render_add_custom_kpi(ws)
+            _render_edit_custom_kpi(ws)
         else:
             _render_goals(ws)
             _render_import(ws)
@@ -527,6 +529,78 @@ def _render_add_custom_kpi(ws) -> None:
                 st.rerun()
 
 
+KPI_EDIT_OPENED = "custom-kpi-edit-opened"  # the KPI as the edit form opened it
+DIRECTION_WORDS = {"up": "Higher", "down": "Lower", "none": "Neither"}
+
+
+def _render_edit_custom_kpi(ws) -> None:
+    custom = {k["id"]: k for k in metrics.list_kpis(ws) if k.get("expression")}
+    if not custom:
+        return
+    with st.expander("Edit or delete a custom KPI"):
+        kpi_id = _optional_choice(
+            "Custom KPI",
+            {i: k["name"] for i, k in custom.items()},
+            "custom-kpi-edit-choice",
+            empty="Choose a KPI",
+        )
+        if kpi_id is None:
+            st.session_state.pop(KPI_EDIT_OPENED, None)
+            return
+        opened = st.session_state.get(KPI_EDIT_OPENED)
+        if opened is None or opened["id"] != kpi_id:
+            opened = custom[kpi_id]
+            st.session_state[KPI_EDIT_OPENED] = opened
+            st.session_state["custom-kpi-edit-name"] = opened["name"]
+            st.session_state["custom-kpi-edit-unit"] = opened["unit"]
+            st.session_state["custom-kpi-edit-direction"] = opened["direction"]
+            st.session_state["custom-kpi-edit-formula"] = opened["expression"]
+        st.caption(
+            f"Key `{opened['key']}` stays the same, so formulas over it keep working."
+        )
+        with st.form("custom-kpi-edit"):
+            name = st.text_input("Name", key="custom-kpi-edit-name")
+            unit = st.text_input("Unit", key="custom-kpi-edit-unit")
+            direction = st.selectbox(
+                "Better when",
+                list(DIRECTION_WORDS),
+                format_func=DIRECTION_WORDS.get,
+                key="custom-kpi-edit-direction",
+            )
+            expression = st.text_input("Formula", key="custom-kpi-edit-formula")
+            save = st.form_submit_button("Save KPI", key="custom-kpi-edit-save")
+        delete = st.button("Delete KPI", key="custom-kpi-edit-delete")
+    if save:
+        done = shared.attempt_escaped(
+            metrics.update_custom_kpi,
+            ws,
+            shared.acting_user(),
+            opened["id"],
+            opened["version"],
+            name,
+            unit,
+            direction,
+            expression,
+        )
+        message = f"Saved the KPI {shared.md(name.strip())}."
+    elif delete:
+        done = shared.attempt_escaped(
+            metrics.delete_custom_kpi,
+            ws,
+            shared.acting_user(),
+            opened["id"],
+            opened["version"],
+        )
+        message = f"Deleted the KPI {shared.md(opened['name'])}."
+    else:
+        return
+    if done is shared.FAILED:
+        return
+    shared.forget(KPI_EDIT_OPENED, "custom-kpi-edit-choice")
+    shared.flash(message)
+    st.rerun()
+
+
 # --- goals -----------------------------------------------------------------------
 
 
@@ -538,6 +612,7 @@ def _render_goals(ws) -> None:
     else:
         st.write("No shared goal has been set yet.")
     _render_add_goal(ws)
+    _render_edit_goal(ws, found)
 
 
 def _goals_table(ws, found: list[dict]) -> pd.DataFrame:
@@ -583,61 +658,322 @@ def _number(value: float | None) -> str:
     return "None" if value is None else shared.whole_or_decimal(value)
 
 
+class _GoalChoices:
+    """What a goal form offers: journeys, KPIs, agencies and steps, by id."""
+
+    def __init__(self, ws) -> None:
+        self.journeys = {j["id"]: j["title"] for j in maps.list_journeys(ws)}
+        self.kpi_rows = {k["id"]: k for k in metrics.list_kpis(ws)}
+        self.kpi_names = {
+            i: f"{k['name']} ({k['unit']})" for i, k in self.kpi_rows.items()
+        }
+        self.owners = {a["id"]: a["name"] for a in agencies.list_agencies(ws)}
+        self.steps = {}
+        for journey_id, title in self.journeys.items():
+            for step in maps.load_journey_map(ws, journey_id).steps():
+                self.steps[step["id"]] = f"{title}: {step['action']}"
+
+
+GOAL_FIELDS = ("title", "description", "journey", "owner", "agencies")
+GOAL_EXTRA_FIELDS = ("journeys", "steps")
+KPI_FIELDS = ("kpi", "kpi-agency", "direction", "baseline", "target", "deadline")
+KPI_MAX = 10
+
+
+def _kpi_key(prefix: str, field: str, number: int) -> str:
+    """Widget key of one KPI row's field; the first row keeps the plain keys."""
+    return f"{prefix}-{field}" if number == 1 else f"{prefix}-{field}-{number}"
+
+
+def _goal_form_keys(prefix: str, kpi_count: int) -> list[str]:
+    keys = [f"{prefix}-{f}" for f in (*GOAL_FIELDS, *GOAL_EXTRA_FIELDS)]
+    keys += [
+        _kpi_key(prefix, f, n) for n in range(1, kpi_count + 1) for f in KPI_FIELDS
+    ]
+    return keys
+
+
+def _kpi_count(prefix: str) -> int:
+    return int(
+        st.number_input(
+            "Number of KPIs",
+            min_value=1,
+            max_value=KPI_MAX,
+            step=1,
+            key=f"{prefix}-kpi-count",
+            help="Each KPI has its own baseline, target, direction and deadline.",
+        )
+    )
+
+
+def _goal_form_fields(prefix: str, choices: _GoalChoices, kpi_count: int) -> dict:
+    """The goal's widgets (inside the caller's form); returns what they hold."""
+    fields = {
+        "title": st.text_input("Goal", key=f"{prefix}-title"),
+        "description": st.text_area("Description", key=f"{prefix}-description"),
+        "journey_id": _optional_choice(
+            "Journey", choices.journeys, f"{prefix}-journey"
+        ),
+        "journey_ids": st.multiselect(
+            "Other journeys it is about",
+            list(choices.journeys),
+            format_func=choices.journeys.get,
+            key=f"{prefix}-journeys",
+        ),
+        "owner_id": _optional_choice("Owner", choices.owners, f"{prefix}-owner"),
+        "contributors": st.multiselect(
+            "Contributing agencies",
+            list(choices.owners),
+            format_func=choices.owners.get,
+            key=f"{prefix}-agencies",
+        ),
+        "step_ids": st.multiselect(
+            "Steps it is about",
+            list(choices.steps),
+            format_func=choices.steps.get,
+            key=f"{prefix}-steps",
+        ),
+        "kpis": [],
+    }
+    for number in range(1, kpi_count + 1):
+        key = lambda field, n=number: _kpi_key(prefix, field, n)  # noqa: E731
+        label = "" if number == 1 else f" {number}"
+        if number > 1:
+            st.markdown(f"**KPI {number}**")
+        fields["kpis"].append(
+            {
+                "kpi_id": _optional_choice(
+                    f"KPI{label}", choices.kpi_names, key("kpi")
+                ),
+                "agency_id": _optional_choice(
+                    f"KPI{label} measured for agency", choices.owners, key("kpi-agency")
+                ),
+                "direction": st.selectbox(
+                    "Better when",
+                    ["up", "down"],
+                    format_func={"up": "Higher", "down": "Lower"}.get,
+                    key=key("direction"),
+                ),
+                "baseline": st.text_input("Baseline (a number)", key=key("baseline")),
+                "target": st.text_input("Target (a number)", key=key("target")),
+                "deadline": st.text_input("Deadline (YYYY-MM-DD)", key=key("deadline")),
+            }
+        )
+    return fields
+
+
 def _render_add_goal(ws) -> None:
-    journey_titles = {j["id"]: j["title"] for j in maps.list_journeys(ws)}
-    kpi_rows = {k["id"]: k for k in metrics.list_kpis(ws)}
-    kpi_names = {i: f"{k['name']} ({k['unit']})" for i, k in kpi_rows.items()}
-    owners = {a["id"]: a["name"] for a in agencies.list_agencies(ws)}
+    choices = _GoalChoices(ws)
     with st.expander("Add a shared goal"):
         st.caption(
             "Give the KPI that shows progress with its target; leave the KPI "
             "empty to record the goal alone. Percentages are typed as 80 for 80%."
         )
+        kpi_count = _kpi_count("goal-new")
         with st.form("goal-add"):
-            title = st.text_input("Goal", key="goal-new-title")
-            description = st.text_area("Description", key="goal-new-description")
-            journey_id = _optional_choice("Journey", journey_titles, "goal-new-journey")
-            owner_id = _optional_choice("Owner", owners, "goal-new-owner")
-            contributors = st.multiselect(
-                "Contributing agencies",
-                list(owners),
-                format_func=owners.get,
-                key="goal-new-agencies",
-            )
-            kpi_id = _optional_choice("KPI", kpi_names, "goal-new-kpi")
-            where_agency = _optional_choice(
-                "KPI measured for agency", owners, "goal-new-kpi-agency"
-            )
-            direction = st.selectbox(
-                "Better when",
-                ["up", "down"],
-                format_func={"up": "Higher", "down": "Lower"}.get,
-                key="goal-new-direction",
-            )
-            baseline = st.text_input("Baseline (a number)", key="goal-new-baseline")
-            target = st.text_input("Target (a number)", key="goal-new-target")
-            deadline = st.text_input("Deadline (YYYY-MM-DD)", key="goal-new-deadline")
+            fields = _goal_form_fields("goal-new", choices, kpi_count)
             submitted = st.form_submit_button("Add goal", key="goal-new-save")
         if submitted:
-            _add_goal(
-                ws,
-                Goal(
-                    title=title,
-                    description=description,
-                    journey_id=journey_id,
-                    owner_agency_id=owner_id,
-                ),
-                kpi_rows.get(kpi_id),
-                dict(
-                    journey_id=journey_id,
-                    agency_id=where_agency,
-                    direction=direction,
-                    baseline=baseline,
-                    target=target,
-                    deadline=deadline,
-                ),
-                contributors,
-            )
+            _add_goal(ws, choices, fields, kpi_count)
+
+
+def _goal_from_form(
+    choices: _GoalChoices, fields: dict, originals: list | None = None
+) -> tuple[Goal, list[goals.GoalKpi]]:
+    """The goal and its KPIs as typed. Raises `_FormProblem`.
+
+    ``originals`` are the KPIs the edit opened with: where a row keeps its KPI,
+    what the form does not show (stage, step, channel, segment) is kept.
+    """
+    goal = Goal(
+        title=fields["title"],
+        description=fields["description"],
+        journey_id=fields["journey_id"],
+        owner_agency_id=fields["owner_id"],
+    )
+    attached = []
+    for number, row in enumerate(fields["kpis"], start=1):
+        kpi = choices.kpi_rows.get(row["kpi_id"])
+        word = "" if number == 1 else f" of KPI {number}"
+        if kpi is None:
+            if number == 1:
+                goal.baseline = _typed_number(row["baseline"], "", "Baseline")
+                goal.target = _typed_number(row["target"], "", "Target")
+                goal.deadline = row["deadline"]
+            continue
+        target = _typed_number(row["target"], kpi["unit"], f"Target{word}")
+        if target is None:
+            raise _FormProblem(f"Target{word}: give the KPI's target")
+        values = dict(
+            kpi_id=kpi["id"],
+            target=target,
+            direction=row["direction"],
+            baseline=_typed_number(row["baseline"], kpi["unit"], f"Baseline{word}"),
+            deadline=row["deadline"],
+            agency_id=row["agency_id"],
+        )
+        old = (originals or [])[number - 1 : number]
+        if old and old[0].kpi_id == kpi["id"]:
+            attached.append(dataclasses.replace(old[0], **values))
+        else:
+            attached.append(goals.GoalKpi(**values, journey_id=fields["journey_id"]))
+    return goal, attached
+
+
+def _add_goal(ws, choices: _GoalChoices, fields: dict, kpi_count: int) -> None:
+    try:
+        goal, attached = _goal_from_form(choices, fields)
+    except _FormProblem as problem:
+        st.error(str(problem))
+        return
+    new_id = shared.attempt(
+        goals.create_goal,
+        ws,
+        shared.acting_user(),
+        goal,
+        attached,
+        agency_ids=fields["contributors"],
+        journey_ids=fields["journey_ids"],
+        step_ids=fields["step_ids"],
+    )
+    if new_id is shared.FAILED:
+        return
+    shared.forget(*_goal_form_keys("goal-new", kpi_count), "goal-new-kpi-count")
+    shared.flash(f"Added the goal {goal.title.strip()}.")
+    st.rerun()
+
+
+# --- editing and deleting a goal ---------------------------------------------------
+
+EDIT_OPENED = "goal-edit-opened"  # the goal as the edit form opened it
+
+
+def _shown_number(value: float | None, unit: str) -> str:
+    if value is None:
+        return ""
+    return f"{kpis.to_display_number(value, unit):.10g}"
+
+
+def _open_goal_edit(ws, choices: _GoalChoices, goal_id: int) -> dict | None:
+    """Read the goal and fill the edit form's widgets with it."""
+    opened = shared.attempt(goals.goal_for_edit, ws, goal_id)
+    if opened is shared.FAILED:
+        return None
+    old_count = st.session_state.get("goal-edit-kpi-count", KPI_MAX)
+    shared.forget(*_goal_form_keys("goal-edit", max(int(old_count), KPI_MAX)))
+    goal = opened["goal"]
+    state = st.session_state
+    state["goal-edit-title"] = goal["title"]
+    state["goal-edit-description"] = goal["description"] or ""
+    journey_ids = list(opened["journey_ids"])
+    main_journey = (
+        goal["journey_id"] if goal["journey_id"] in choices.journeys else None
+    )
+    state["goal-edit-journey"] = main_journey
+    state["goal-edit-journeys"] = [
+        j for j in journey_ids if j != main_journey and j in choices.journeys
+    ]
+    state["goal-edit-owner"] = goal["owner_agency_id"]
+    state["goal-edit-agencies"] = [
+        a for a in opened["agency_ids"] if a in choices.owners
+    ]
+    state["goal-edit-steps"] = [s for s in opened["step_ids"] if s in choices.steps]
+    state["goal-edit-kpi-count"] = max(1, len(opened["kpis"]))
+    for number, goal_kpi in enumerate(opened["kpis"], start=1):
+        unit = choices.kpi_rows.get(goal_kpi.kpi_id, {}).get("unit", "")
+        for field, value in (
+            ("kpi", goal_kpi.kpi_id),
+            ("kpi-agency", goal_kpi.agency_id),
+            ("direction", goal_kpi.direction),
+            ("baseline", _shown_number(goal_kpi.baseline, unit)),
+            ("target", _shown_number(goal_kpi.target, unit)),
+            ("deadline", goal_kpi.deadline or ""),
+        ):
+            state[_kpi_key("goal-edit", field, number)] = value
+    if not opened["kpis"]:
+        state["goal-edit-baseline"] = _shown_number(goal["baseline"], "")
+        state["goal-edit-target"] = _shown_number(goal["target"], "")
+        state["goal-edit-deadline"] = goal["deadline"] or ""
+    state[EDIT_OPENED] = opened
+    return opened
+
+
+def _render_edit_goal(ws, found: list[dict]) -> None:
+    if not found:
+        return
+    choices = _GoalChoices(ws)
+    titles = {g["id"]: g["title"] for g in found}
+    with st.expander("Edit or delete a shared goal"):
+        goal_id = _optional_choice(
+            "Goal to edit", titles, "goal-edit-choice", empty="Choose a goal"
+        )
+        if goal_id is None:
+            st.session_state.pop(EDIT_OPENED, None)
+            return
+        opened = st.session_state.get(EDIT_OPENED)
+        if opened is None or opened["goal"]["id"] != goal_id:
+            opened = _open_goal_edit(ws, choices, goal_id)
+            if opened is None:
+                return
+        st.caption(
+            f"Version {opened['goal']['version']}, last saved by "
+            f"{shared.md(opened['goal']['updated_by'])}. Percentages are typed "
+            "as 80 for 80%."
+        )
+        kpi_count = _kpi_count("goal-edit")
+        with st.form("goal-edit"):
+            fields = _goal_form_fields("goal-edit", choices, kpi_count)
+            save = st.form_submit_button("Save goal", key="goal-edit-save")
+        left, right = st.columns(2)
+        sure = left.checkbox(
+            "Yes, delete this goal and its KPIs", key="goal-edit-delete-sure"
+        )
+        delete = right.button("Delete goal", key="goal-edit-delete", disabled=not sure)
+        reload = st.button("Discard my edit and reload", key="goal-edit-reload")
+    if reload:
+        st.session_state.pop(EDIT_OPENED, None)
+        st.rerun()
+    if save:
+        _save_goal(ws, choices, opened, fields)
+    elif delete:
+        _delete_goal(ws, opened)
+
+
+def _save_goal(ws, choices: _GoalChoices, opened: dict, fields: dict) -> None:
+    try:
+        goal, attached = _goal_from_form(choices, fields, opened["kpis"])
+    except _FormProblem as problem:
+        st.error(str(problem))
+        return
+    saved = shared.attempt_escaped(
+        goals.update_goal,
+        ws,
+        shared.acting_user(),
+        opened["goal"]["id"],
+        opened["goal"]["version"],
+        goal,
+        attached,
+        agency_ids=fields["contributors"],
+        journey_ids=fields["journey_ids"],
+        step_ids=fields["step_ids"],
+    )
+    if saved is shared.FAILED:
+        return
+    st.session_state.pop(EDIT_OPENED, None)
+    shared.flash(f"Saved the goal {shared.md(goal.title.strip())}.")
+    st.rerun()
+
+
+def _delete_goal(ws, opened: dict) -> None:
+    goal = opened["goal"]
+    done = shared.attempt_escaped(
+        goals.delete_goal, ws, shared.acting_user(), goal["id"], goal["version"]
+    )
+    if done is shared.FAILED:
+        return
+    shared.forget(EDIT_OPENED, "goal-edit-choice", "goal-edit-delete-sure")
+    shared.flash(f"Deleted the goal {shared.md(goal['title'])}.")
+    st.rerun()
 
 
 def _optional_choice(
@@ -663,62 +999,6 @@ def _typed_number(text: str, unit: str, field: str) -> float | None:
 
 class _FormProblem(Exception):
     pass
-
-
-def _add_goal(ws, goal: Goal, kpi: dict | None, fields: dict, contributors) -> None:
-    try:
-        if kpi is None:
-            goal.baseline = _typed_number(fields["baseline"], "", "Baseline")
-            goal.target = _typed_number(fields["target"], "", "Target")
-            goal.deadline = fields["deadline"]
-            attached = []
-        else:
-            target = _typed_number(fields["target"], kpi["unit"], "Target")
-            if target is None:
-                raise _FormProblem("Target: give the KPI's target")
-            attached = [
-                goals.GoalKpi(
-                    kpi["id"],
-                    target,
-                    fields["direction"],
-                    baseline=_typed_number(fields["baseline"], kpi["unit"], "Baseline"),
-                    deadline=fields["deadline"],
-                    journey_id=fields["journey_id"],
-                    agency_id=fields["agency_id"],
-                )
-            ]
-    except _FormProblem as problem:
-        st.error(str(problem))
-        return
-    new_id = shared.attempt(
-        goals.create_goal,
-        ws,
-        shared.acting_user(),
-        goal,
-        attached,
-        agency_ids=contributors,
-    )
-    if new_id is shared.FAILED:
-        return
-    shared.forget(
-        *(
-            f"goal-new-{field}"
-            for field in (
-                "title",
-                "description",
-                "journey",
-                "kpi",
-                "kpi-agency",
-                "owner",
-                "agencies",
-                "baseline",
-                "target",
-                "deadline",
-            )
-        )
-    )
-    shared.flash(f"Added the goal {goal.title.strip()}.")
-    st.rerun()
 
 
 # --- importing measurements --------------------------------------------------------

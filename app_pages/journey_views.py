@@ -13,10 +13,21 @@ import pandas as pd
 import streamlit as st
 
 from app_pages import shared
-from journeys import agencies, bulk_edit, grid, journey_files, maps, review
+from journeys import (
+    agencies,
+    bulk_edit,
+    grid,
+    journey_files,
+    kpis,
+    maps,
+    metrics,
+    performance,
+    review,
+)
 from journeys.activity import journey_activity
 from journeys.errors import JourneyError
 from journeys.models import CHANNELS, EMOTION_MAX, EMOTION_MIN
+from journeys.tabular import write_csv
 from journeys.workspace import Workspace
 
 BULK_CONFLICT_KEY = "bulk_conflict"  # {"journey_id", "pending", "conflicts"}
@@ -390,3 +401,89 @@ def render_exports(shown: Shown) -> None:
             "map; choose A3 landscape, or 'Save as PDF'."
         )
         st.iframe(page, height=700, alt=f"Print view of {shown.journey['title']}")
+
+
+# --- measures -----------------------------------------------------------------------
+
+
+FUNNEL_HEADERS = ["Stage", "Users", "Reached next stage", "Lost", "Abandonment (%)"]
+
+
+def render_measures(shown: Shown) -> None:
+    """The journey's funnel per stage, the stage to fix first, and step KPIs.
+
+    Names people typed are escaped for st.table; the figures are not, so
+    26.3% reads (and is found by tests) as written."""
+    ws, journey_id = shown.ws, shown.journey_id
+    st.subheader("Users per stage", anchor=False)
+    periods = performance.stage_user_periods(ws, journey_id)
+    if not periods:
+        st.info("This journey has no users-per-stage measurements yet.")
+    else:
+        period = st.selectbox(
+            "Period starting", periods, key=f"journey-measures-{journey_id}-period"
+        )
+        stages = performance.stage_funnel(ws, journey_id, period)
+        st.caption(
+            "Abandonment at a stage = 1 - (users reaching the next stage / users "
+            "reaching this stage). The last stage has none."
+        )
+        st.table(
+            pd.DataFrame(
+                {
+                    "Stage": shared.md(s.stage),
+                    "Users": shared.whole_or_decimal(s.users),
+                    "Reached next stage": "Not applicable"
+                    if s.next_users is None
+                    else shared.whole_or_decimal(s.next_users),
+                    "Lost": "Not applicable"
+                    if s.lost is None or s.users is None
+                    else shared.whole_or_decimal(s.lost),
+                    "Abandonment": shared.percent(s.abandonment),
+                }
+                for s in stages
+            ),
+            hide_index=True,
+        )
+        rising = [s.stage for s in stages if s.rises]
+        if rising:
+            st.warning(
+                "More people reached the next stage than this one at: "
+                + shared.md(", ".join(rising))
+                + ". Those rates are not used."
+            )
+        worst = metrics.stage_to_fix_first([s for s in stages if not s.rises])
+        if worst is not None:
+            st.markdown(
+                f"**Stage to fix first:** {shared.md(worst.stage)}, where "
+                f"{shared.percent(worst.abandonment)} of the people who "
+                "reach it do not reach the next stage."
+            )
+        st.download_button(
+            "Download the funnel (CSV)",
+            write_csv(FUNNEL_HEADERS, performance.funnel_rows(stages)),
+            file_name=f"funnel-{journey_id}-{period}.csv",
+            mime="text/csv",
+            key=f"journey-measures-{journey_id}-export",
+        )
+    st.subheader("KPIs on the steps", anchor=False)
+    found = performance.step_kpis(ws, journey_id)
+    if not found:
+        st.info("No KPI is linked to this journey's steps yet.")
+        return
+    st.table(
+        pd.DataFrame(
+            {
+                "Stage": shared.md(k.stage),
+                "Step": shared.md(k.step),
+                "KPI": shared.md(k.kpi_name),
+                "Latest": kpis.display_value(k.value, k.unit),
+                "Period": f"{k.period_start} to {k.period_end}"
+                if k.period_start
+                else "None",
+                "Measured on": shared.md(k.measured_on),
+            }
+            for k in found
+        ),
+        hide_index=True,
+    )

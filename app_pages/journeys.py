@@ -36,6 +36,7 @@ from app_pages.journey_views import (
     render_compare,
     render_exports,
     render_grid,
+    render_measures,
     run,
 )
 from journeys import agencies, grid, journey_edit, maps, personas, review
@@ -52,6 +53,7 @@ TABS = (
     "Compare",
     "Recent activity",
     "Export and print",
+    "Measures",
 )
 
 
@@ -110,6 +112,7 @@ def _render_journey(ws, found: list[dict]) -> None:
         lambda shown: render_compare(shown, found),
         render_activity,
         render_exports,
+        render_measures,
     )
     for view, render in zip(views, renderers, strict=True):
         if view.open:

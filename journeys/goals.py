@@ -132,6 +132,109 @@ def create_goal(
     return goal_id
 
 
+def goal_for_edit(ws: Workspace, goal_id: int) -> dict:
+    """A goal as an edit form opens it: the row (with its version), its KPIs
+    and the ids of its contributing agencies, journeys and steps.
+
+    Raises `NotFound` when it was deleted.
+    """
+    with translated_errors():
+        goal = rows.get_row(ws.db, "goal", goal_id)
+    links = measures.goal_link_ids(ws.db, goal_id)
+    return {
+        "goal": goal,
+        "kpis": [goal_kpi_from_row(r) for r in measures.goal_kpis(ws.db, goal_id)],
+        "agency_ids": links["goal_agency"],
+        "journey_ids": links["goal_journey"],
+        "step_ids": links["goal_step"],
+    }
+
+
+def update_goal(
+    ws: Workspace,
+    actor: Actor,
+    goal_id: int,
+    version: int,
+    goal: Goal,
+    kpis_: list[GoalKpi] = (),
+    *,
+    agency_ids: list[int] = (),
+    journey_ids: list[int] = (),
+    step_ids: list[int] = (),
+) -> dict:
+    """Save an edited goal read at ``version``: its fields, and in place of its
+    KPIs, contributing agencies, journeys and steps the ones given, all
+    together or not at all, each change logged. Returns the goal as saved.
+
+    Raises `ValidationError`, `PermissionDenied`, `EditConflict` (someone saved
+    it after ``version`` was read) and `NotFound` (it was deleted).
+    """
+    require(actor, Role.EDITOR, "edit a goal")
+    goal = goal.validated()
+    checked = [k.validated() for k in kpis_]
+    journeys = list(dict.fromkeys(int(i) for i in journey_ids))
+    if goal.journey_id is not None and goal.journey_id not in journeys:
+        journeys.insert(0, goal.journey_id)
+    wanted = {
+        "goal_agency": sorted(set(int(i) for i in agency_ids)),
+        "goal_journey": sorted(journeys),
+        "goal_step": sorted(set(int(i) for i in step_ids)),
+    }
+    with translated_errors(f"The goal {goal.title!r}"), ws.transaction():
+        saved = rows.update_row(
+            ws.db, "goal", goal_id, version, as_columns(goal), actor.name
+        )
+        for old in measures.goal_kpis(ws.db, goal_id):
+            rows.delete_row(ws.db, "goal_kpi", old["id"], old["version"], actor.name)
+        for goal_kpi in checked:
+            _insert_goal_kpi(ws, actor, goal_id, goal_kpi)
+        _replace_links(ws, actor, goal_id, wanted)
+    return saved
+
+
+def delete_goal(ws: Workspace, actor: Actor, goal_id: int, version: int) -> None:
+    """Delete a goal read at ``version`` with its KPIs and links, all together,
+    each removal logged.
+
+    Raises `PermissionDenied`, `EditConflict` and `NotFound`.
+    """
+    require(actor, Role.EDITOR, "delete a goal")
+    with translated_errors("The goal"), ws.transaction():
+        current = rows.get_row(ws.db, "goal", goal_id)
+        if current["version"] != version:
+            # Checked before anything goes, so a stale delete removes nothing.
+            rows.delete_row(ws.db, "goal", goal_id, version, actor.name)
+        for old in measures.goal_kpis(ws.db, goal_id):
+            rows.delete_row(ws.db, "goal_kpi", old["id"], old["version"], actor.name)
+        _replace_links(
+            ws,
+            actor,
+            goal_id,
+            {"goal_agency": [], "goal_journey": [], "goal_step": []},
+        )
+        rows.delete_row(ws.db, "goal", goal_id, version, actor.name)
+
+
+def _replace_links(ws, actor: Actor, goal_id: int, wanted: dict) -> None:
+    """Make a goal's links exactly ``wanted``; log what changed."""
+    before = measures.goal_link_ids(ws.db, goal_id)
+    changed = {t for t in wanted if before[t] != wanted[t]}
+    if not changed:
+        return
+    for table in changed:
+        measures.unlink_goal(ws.db, table, goal_id)
+        measures.link_goal(ws.db, table, goal_id, wanted[table])
+    rows.log_change(
+        ws.db,
+        actor.name,
+        "goal",
+        goal_id,
+        "update",
+        {t: before[t] for t in sorted(changed)},
+        {t: wanted[t] for t in sorted(changed)},
+    )
+
+
 def add_goal_kpi(ws: Workspace, actor: Actor, goal_id: int, goal_kpi: GoalKpi) -> int:
     """Add a KPI to an existing goal; return the goal KPI's id."""
     require(actor, Role.EDITOR, "add a KPI to a goal")

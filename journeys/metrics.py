@@ -405,6 +405,92 @@ def create_custom_kpi(
         return rows.insert_row(ws.db, "kpi", as_columns(definition), actor.name)
 
 
+def update_custom_kpi(
+    ws: Workspace,
+    actor: Actor,
+    kpi_id: int,
+    version: int,
+    name: str,
+    unit: str,
+    direction: str,
+    expression: str,
+) -> dict:
+    """Save an edited custom KPI read at ``version``: its name, unit, direction
+    and formula. Its key stays, so other formulas over it keep working.
+
+    Raises `ValidationError`, `kpis.KpiError` (a bad formula, or one over the
+    KPI itself), `PermissionDenied`, `EditConflict` and `NotFound`.
+    """
+    require(actor, Role.EDITOR, "edit a KPI")
+    with translated_errors():
+        current = rows.get_row(ws.db, "kpi", kpi_id)
+    _check_custom(current)
+    known = set(measures.kpis_by_key(ws.db)) - {current["key"]}
+    parsed = kpis.parse_expression(expression, known)
+    definition = KpiDefinition(
+        key=current["key"],
+        name=name,
+        unit=unit,
+        direction=direction,
+        formula=parsed.text,
+        source=current["source"] or "",
+        expression=parsed.text,
+    ).validated()
+    changes = {
+        k: v for k, v in as_columns(definition).items() if k not in ("key", "source")
+    }
+    with translated_errors(f"A KPI named {definition.name!r}"):
+        return rows.update_row(ws.db, "kpi", kpi_id, version, changes, actor.name)
+
+
+def delete_custom_kpi(ws: Workspace, actor: Actor, kpi_id: int, version: int) -> None:
+    """Delete a custom KPI read at ``version``.
+
+    Refused with `ValidationError` while a goal or a measurement uses it, or
+    another custom KPI's formula is worked out from it.
+    """
+    require(actor, Role.EDITOR, "delete a KPI")
+    with translated_errors(), ws.transaction():
+        current = rows.get_row(ws.db, "kpi", kpi_id)
+        _check_custom(current)
+        held = [
+            f"{count} {word if count != 1 else word[:-1]}"
+            for word, count in measures.kpi_uses(ws.db, kpi_id).items()
+            if count
+        ]
+        formulas = _formulas_using(ws, current)
+        if formulas:
+            held.append("the formula of " + ", ".join(formulas))
+        if held:
+            raise ValidationError(
+                {
+                    "KPI": f"{current['name']!r} is used by "
+                    + " and ".join(held)
+                    + "; it cannot be deleted while anything uses it"
+                }
+            )
+        rows.delete_row(ws.db, "kpi", kpi_id, version, actor.name)
+
+
+def _formulas_using(ws: Workspace, kpi: dict) -> list[str]:
+    """Names of the other custom KPIs whose formula reads ``kpi``."""
+    every = measures.kpis_by_key(ws.db)
+    return sorted(
+        other["name"]
+        for other in every.values()
+        if other["expression"]
+        and other["id"] != kpi["id"]
+        and kpi["key"] in kpis.parse_expression(other["expression"], every).keys
+    )
+
+
+def _check_custom(kpi: dict) -> None:
+    if not kpi["expression"]:
+        raise ValidationError(
+            {"KPI": f"{kpi['name']!r} is a standard KPI; only custom KPIs change"}
+        )
+
+
 def add_measurement(ws: Workspace, actor: Actor, measurement: Measurement) -> int:
     """Record one measurement; return its id.
 

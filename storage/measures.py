@@ -327,3 +327,39 @@ def survey_questions(db: sqlite_utils.Database) -> list[dict]:
         "survey_question",
         "SELECT * FROM survey_question ORDER BY survey, measure, id",
     )
+
+
+def goal_link_ids(db: sqlite_utils.Database, goal_id: int) -> dict[str, list[int]]:
+    """The ids a goal is linked to, by link table, each list sorted."""
+    found = {}
+    for table, column in _GOAL_LINKS.items():
+        found[table] = [
+            row[0]
+            for row in db.execute(
+                f"SELECT [{column}] FROM [{table}] WHERE goal_id = ? ORDER BY 1",
+                [goal_id],
+            ).fetchall()
+        ]
+    return found
+
+
+def unlink_goal(db: sqlite_utils.Database, table: str, goal_id: int) -> None:
+    """Remove every link of a goal in one link table (``table`` names which)."""
+    if table not in _GOAL_LINKS:
+        raise KeyError(table)
+    db.execute(f"DELETE FROM [{table}] WHERE goal_id = ?", [goal_id])
+
+
+def kpi_uses(db: sqlite_utils.Database, kpi_id: int) -> dict[str, int]:
+    """How many goals, goal KPIs and measurements use a KPI."""
+    return {
+        "goals": db.execute(
+            "SELECT count(DISTINCT goal_id) FROM ("
+            " SELECT goal_id FROM goal_kpi WHERE kpi_id = :k"
+            " UNION SELECT id AS goal_id FROM goal WHERE kpi_id = :k)",
+            {"k": kpi_id},
+        ).fetchone()[0],
+        "measurements": db.execute(
+            "SELECT count(*) FROM measurement WHERE kpi_id = ?", [kpi_id]
+        ).fetchone()[0],
+    }

@@ -177,6 +177,21 @@ def delete_row(
         _log(db, actor, table, row_id, "delete", before, None)
 
 
+def log_change(
+    db: sqlite_utils.Database,
+    actor: str,
+    table: str,
+    row_id: int,
+    action: str,
+    before: dict | None,
+    after: dict | None,
+) -> None:
+    """Record a change that is not a row write here (such as a goal's links),
+    inside the caller's transaction."""
+    _check_table(table)
+    _log(db, actor, table, row_id, action, before, after)
+
+
 def _check_table(table: str) -> None:
     # Table names are put into SQL text, so only known names may pass.
     if table not in EDITABLE_TABLES:

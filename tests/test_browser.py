@@ -284,7 +284,8 @@ def test_goals_journeys_section_shows_the_funnel_and_saves_charts_as_png(
     page.goto(f"{server_url}/goals_kpis")
     _wait_for_texts(page, ["Shared goals at a glance"])
     main = page.locator("[data-testid='stMain']")
-    main.get_by_text("Journeys", exact=True).first.click()  # the section, not nav
+    # The section picker's radio, not the navigation link or a table heading.
+    main.get_by_role("radiogroup").get_by_text("Journeys", exact=True).click()
     shown = _wait_for_texts(page, ["File an online tax return", "Stage to fix first"])
     # 250 of the 950 who reach document upload do not reach the next stage.
     assert "Stage to fix first: Document upload, where 26.3%" in shown

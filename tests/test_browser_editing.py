@@ -183,8 +183,10 @@ def test_add_a_step_using_only_the_keyboard(demo, chromium):
         page.keyboard.press("Tab")
         assert focused(page) == "INPUT Channel"
         page.keyboard.type("phone")
-        # Wait until the list is narrowed to "phone" before choosing it.
+        # A combobox chooses the option that has keyboard focus: move onto the
+        # one match with ArrowDown, then Enter (Enter alone only closes it).
         page.get_by_role("option", name="phone", exact=True).wait_for()
+        page.keyboard.press("ArrowDown")
         page.keyboard.press("Enter")
         page.keyboard.press("Tab")
         page.keyboard.press("Tab")

@@ -2,15 +2,16 @@
 series from stored measurements, and the programme-lead dashboard."""
 
 import datetime
+import json
 
 import pytest
 
 from journeys import agencies, goals, maps, metrics
 from journeys.access import DEMO_EDITOR, Actor, Role
-from journeys.errors import PermissionDenied, ValidationError
+from journeys.errors import EditConflict, NotFound, PermissionDenied, ValidationError
 from journeys.kpis import KpiError
 from journeys.metrics import Point, Scope
-from journeys.models import Agency, Goal, Journey, Measurement, Stage
+from journeys.models import Agency, Goal, Journey, Measurement, Stage, Step
 from journeys.tabular import read_table, write_csv
 
 DAY = datetime.date
@@ -331,3 +332,204 @@ def test_a_goal_is_saved_whole_or_not_at_all(ws, place):
     with pytest.raises(PermissionDenied):
         goals.create_goal(ws, Actor("v", Role.VIEWER), Goal("Viewer's goal"))
     assert ws.counts()["goal"] == before
+
+
+# --- editing and deleting goals ---------------------------------------------------
+
+
+def _count(ws, table: str) -> int:
+    return ws.db.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+
+
+def _changes(ws, table: str, row_id: int) -> list[str]:
+    return [
+        row[0]
+        for row in ws.db.execute(
+            "SELECT action FROM change_log WHERE table_name = ? AND row_id = ?"
+            " ORDER BY id",
+            [table, row_id],
+        ).fetchall()
+    ]
+
+
+def test_update_goal_replaces_kpis_and_links_in_one_logged_change(ws, place):
+    kpis, (tax, post), journey = place["kpis"], place["agencies"], place["journey"]
+    start, upload, _ = place["stages"]
+    step = maps.add_step(ws, DEMO_EDITOR, upload, Step("Upload documents"))
+    goal_id = goals.create_goal(
+        ws,
+        DEMO_EDITOR,
+        Goal("Faster returns", owner_agency_id=tax),
+        [goals.GoalKpi(kpis["completion_rate"], 0.9, "up")],
+        agency_ids=[post],
+    )
+    opened = goals.goal_for_edit(ws, goal_id)
+    assert opened["agency_ids"] == [post] and opened["journey_ids"] == []
+    saved = goals.update_goal(
+        ws,
+        DEMO_EDITOR,
+        goal_id,
+        opened["goal"]["version"],
+        Goal("Faster, simpler returns", owner_agency_id=post, journey_id=journey),
+        [
+            goals.GoalKpi(kpis["completion_rate"], 0.95, "up", baseline=0.6),
+            goals.GoalKpi(
+                kpis["stage_abandonment"], 0.1, "down", deadline="2027-01-31"
+            ),
+        ],
+        agency_ids=[tax],
+        journey_ids=[journey],
+        step_ids=[step],
+    )
+    assert (saved["title"], saved["owner_agency_id"], saved["version"]) == (
+        "Faster, simpler returns",
+        post,
+        2,
+    )
+    again = goals.goal_for_edit(ws, goal_id)
+    assert [
+        (k.kpi_id, k.target, k.direction, k.baseline, k.deadline) for k in again["kpis"]
+    ] == [
+        (kpis["completion_rate"], 0.95, "up", 0.6, None),
+        (kpis["stage_abandonment"], 0.1, "down", None, "2027-01-31"),
+    ]
+    assert (again["agency_ids"], again["journey_ids"], again["step_ids"]) == (
+        [tax],
+        [journey],
+        [step],
+    )
+    assert _changes(ws, "goal", goal_id) == ["create", "update", "update"]
+    links = json.loads(
+        ws.db.execute(
+            "SELECT after FROM change_log WHERE table_name = 'goal' AND row_id = ?"
+            " ORDER BY id DESC LIMIT 1",
+            [goal_id],
+        ).fetchone()[0]
+    )
+    assert links == {
+        "goal_agency": [tax],
+        "goal_journey": [journey],
+        "goal_step": [step],
+    }
+    assert _count(ws, "goal_kpi") == 2
+
+
+def test_update_goal_refuses_a_stale_version_and_keeps_everything(ws, place):
+    kpis = place["kpis"]
+    goal_id = goals.create_goal(
+        ws, DEMO_EDITOR, Goal("Shared goal"), [goals.GoalKpi(kpis["nps"], 30, "up")]
+    )
+    goals.update_goal(
+        ws,
+        Actor("Ana", Role.EDITOR),
+        goal_id,
+        1,
+        Goal("Ana's title"),
+        [goals.GoalKpi(kpis["nps"], 40, "up")],
+    )
+    with pytest.raises(EditConflict, match="changed by Ana"):
+        goals.update_goal(ws, DEMO_EDITOR, goal_id, 1, Goal("Mine"), [])
+    with pytest.raises(EditConflict, match="changed by Ana"):
+        goals.delete_goal(ws, DEMO_EDITOR, goal_id, 1)
+    kept = goals.goal_for_edit(ws, goal_id)
+    assert kept["goal"]["title"] == "Ana's title"
+    assert [k.target for k in kept["kpis"]] == [40]
+    with pytest.raises(PermissionDenied):
+        goals.update_goal(ws, Actor("v", Role.VIEWER), goal_id, 2, Goal("V"), [])
+    with pytest.raises(ValidationError):
+        goals.update_goal(ws, DEMO_EDITOR, goal_id, 2, Goal("  "), [])
+    assert goals.goal_for_edit(ws, goal_id)["goal"]["version"] == 2
+
+
+def test_delete_goal_removes_its_kpis_and_links_and_logs_them(ws, place):
+    kpis, (tax, post) = place["kpis"], place["agencies"]
+    goal_id = goals.create_goal(
+        ws,
+        DEMO_EDITOR,
+        Goal("Doomed goal", journey_id=place["journey"]),
+        [goals.GoalKpi(kpis["nps"], 30, "up"), goals.GoalKpi(kpis["csat"], 4, "up")],
+        agency_ids=[tax, post],
+    )
+    kept = goals.create_goal(ws, DEMO_EDITOR, Goal("Kept"), agency_ids=[tax])
+    kpi_ids = [r[0] for r in ws.db.execute("SELECT id FROM goal_kpi").fetchall()]
+    with pytest.raises(PermissionDenied):
+        goals.delete_goal(ws, Actor("v", Role.VIEWER), goal_id, 1)
+    goals.delete_goal(ws, DEMO_EDITOR, goal_id, 1)
+    assert [g["title"] for g in goals.list_goals(ws)] == ["Kept"]
+    assert _count(ws, "goal_kpi") == 0
+    for table in ("goal_agency", "goal_journey"):
+        assert ws.db.execute(f"SELECT goal_id FROM {table}").fetchall() == (
+            [(kept,)] if table == "goal_agency" else []
+        )
+    assert _changes(ws, "goal", goal_id) == ["create", "update", "delete"]
+    assert all(_changes(ws, "goal_kpi", i)[-1] == "delete" for i in kpi_ids)
+    with pytest.raises(NotFound):
+        goals.delete_goal(ws, DEMO_EDITOR, goal_id, 1)
+
+
+# --- editing and deleting custom KPIs ---------------------------------------------
+
+
+def test_edit_a_custom_kpi_keeps_its_key_and_checks_the_version(ws, place):
+    kpi_id = metrics.create_custom_kpi(
+        ws, DEMO_EDITOR, "Cost per return", "GBP", "down", "total_cost / transactions"
+    )
+    saved = metrics.update_custom_kpi(
+        ws,
+        DEMO_EDITOR,
+        kpi_id,
+        1,
+        "Cost per filed return",
+        "USD",
+        "down",
+        "total_cost / (transactions + 1)",
+    )
+    assert (saved["key"], saved["name"], saved["unit"], saved["version"]) == (
+        "custom_cost_per_return",
+        "Cost per filed return",
+        "USD",
+        2,
+    )
+    assert saved["expression"] == saved["formula"] == "total_cost / (transactions + 1)"
+    with pytest.raises(EditConflict, match="changed by demo editor"):
+        metrics.update_custom_kpi(
+            ws, DEMO_EDITOR, kpi_id, 1, "Old", "GBP", "down", "total_cost"
+        )
+    with pytest.raises(KpiError):  # a formula over itself
+        metrics.update_custom_kpi(
+            ws, DEMO_EDITOR, kpi_id, 2, "Loop", "GBP", "down", "custom_cost_per_return"
+        )
+    with pytest.raises(ValidationError, match="standard KPI"):
+        metrics.update_custom_kpi(
+            ws, DEMO_EDITOR, place["kpis"]["nps"], 1, "N", "NPS", "up", "csat"
+        )
+    with pytest.raises(PermissionDenied):
+        metrics.delete_custom_kpi(ws, Actor("v", Role.VIEWER), kpi_id, 2)
+
+
+def test_a_custom_kpi_in_use_cannot_be_deleted(ws, place):
+    cost = metrics.create_custom_kpi(
+        ws, DEMO_EDITOR, "Cost per return", "GBP", "down", "total_cost / transactions"
+    )
+    double = metrics.create_custom_kpi(
+        ws, DEMO_EDITOR, "Double cost", "GBP", "down", "custom_cost_per_return * 2"
+    )
+    goal_id = goals.create_goal(
+        ws, DEMO_EDITOR, Goal("Cheaper"), [goals.GoalKpi(cost, 2.0, "down")]
+    )
+    with pytest.raises(
+        ValidationError,
+        match="'Cost per return' is used by 1 goal and the formula of Double cost",
+    ):
+        metrics.delete_custom_kpi(ws, DEMO_EDITOR, cost, 1)
+    goals.delete_goal(ws, DEMO_EDITOR, goal_id, 1)
+    metrics.delete_custom_kpi(ws, DEMO_EDITOR, double, 1)
+    metrics.add_measurement(
+        ws, DEMO_EDITOR, Measurement(cost, "2024-01-01", "2024-01-31", 2.5)
+    )
+    with pytest.raises(ValidationError, match="used by 1 measurement;"):
+        metrics.delete_custom_kpi(ws, DEMO_EDITOR, cost, 1)
+    ws.db.execute("DELETE FROM measurement")
+    metrics.delete_custom_kpi(ws, DEMO_EDITOR, cost, 1)
+    assert metrics.kpi_id(ws, "custom_cost_per_return") is None
+    assert _changes(ws, "kpi", cost) == ["create", "delete"]

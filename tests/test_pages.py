@@ -357,3 +357,27 @@ def test_choosing_another_week_changes_the_stage_figures(app):
 
     assert not app.exception
     assert table_with(app, "Stage", "About you")["Users"] != latest
+
+
+def test_measures_tab_shows_the_tax_return_funnel_and_step_kpis(app):
+    open_page(app, "app_pages/journeys.py")
+    choose_journey(app, "File an online tax return")
+    app.session_state["journey-view"] = "Measures"
+    app.run()
+    assert not app.exception, app.exception
+    # 950 reach document upload and 700 the next stage: 250 lost, 26.3%.
+    assert table_with(app, "Stage", "Document upload") == {
+        "Stage": "Document upload",
+        "Users": "950",
+        "Reached next stage": "700",
+        "Lost": "250",
+        "Abandonment": "26.3%",
+    }
+    text = page_text(app)
+    assert "**Stage to fix first:** Document upload, where 26.3% of" in text
+    step = table_with(app, "Step", "Check your answers and submit the return")
+    assert (step["KPI"], step["Latest"], step["Measured on"]) == (
+        "Completion rate",
+        "68.0%",
+        "this step",
+    )

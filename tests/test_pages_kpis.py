@@ -10,8 +10,10 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from journeys import maps, metrics
+from journeys import agencies, goals, maps, metrics
+from journeys.access import Actor, Role
 from journeys.metrics import Scope
+from journeys.models import Goal
 from journeys.workspace import Workspace
 from tests.ui_workspace import build_template, copy_workspace
 
@@ -229,3 +231,186 @@ def test_a_viewer_cannot_import(db):
     assert "is a viewer" in page.error[0].value
     with Workspace.open(db) as ws:
         assert not metrics.series(ws, "nps", Scope())
+
+
+# --- editing and deleting a goal --------------------------------------------------
+
+
+def goal_id(db: Path, title: str) -> int:
+    with Workspace.open(db) as ws:
+        return next(g["id"] for g in goals.list_goals(ws) if g["title"] == title)
+
+
+def open_goal_edit(db: Path, title: str) -> AppTest:
+    page = open_on(db, "Add goals and data")
+    page.selectbox(key="goal-edit-choice").set_value(goal_id(db, title))
+    return run(page)
+
+
+def test_editing_a_goal_persists_its_fields_kpis_and_links(db):
+    page = open_goal_edit(db, TAX_GOAL)
+    # The form opens with the goal's two KPIs, in the unit people read.
+    assert page.number_input(key="goal-edit-kpi-count").value == 2
+    assert page.text_input(key="goal-edit-target").value == "10"
+    assert page.text_input(key="goal-edit-target-2").value == "80"
+    assert page.text_input(key="goal-edit-deadline-2").value == "2027-01-31"
+    with Workspace.open(db) as ws:
+        owners = {a["name"]: a["id"] for a in agencies.list_agencies(ws)}
+    other = next(iter(owners.values()))
+    page.text_input(key="goal-edit-title").set_value("Keep people at upload")
+    page.text_input(key="goal-edit-target").set_value("12.5")
+    page.text_input(key="goal-edit-baseline-2").set_value("68")
+    page.multiselect(key="goal-edit-agencies").set_value([other])
+    page.button(key="goal-edit-save").click()
+    run(page)
+    assert not page.error, page.error
+    assert any("Saved the goal Keep people at upload" in s.value for s in page.success)
+    gid = goal_id(db, "Keep people at upload")
+    with Workspace.open(db) as ws:
+        saved = goals.goal_for_edit(ws, gid)
+    assert saved["goal"]["version"] == 2 and saved["agency_ids"] == [other]
+    first, second = saved["kpis"]
+    # The upload stage of the first KPI is kept; 12.5 typed is 12.5%.
+    assert first.target == pytest.approx(0.125) and first.stage_id is not None
+    assert (second.baseline, second.target) == (pytest.approx(0.68), 0.8)
+    assert len(saved["step_ids"]) == 1  # the upload step, kept
+
+
+def test_adding_a_goal_with_two_kpis_journeys_and_steps(db):
+    page = open_on(db, "Add goals and data")
+    page.number_input(key="goal-new-kpi-count").set_value(2)
+    run(page)
+    tax = journey_id(db, TAX)
+    with Workspace.open(db) as ws:
+        nps, cost = (
+            metrics.kpi_id(ws, "nps"),
+            metrics.kpi_id(ws, "cost_per_transaction"),
+        )
+        step = maps.load_journey_map(ws, tax).steps()[0]["id"]
+    page.text_input(key="goal-new-title").set_value("Happier filers")
+    page.multiselect(key="goal-new-journeys").set_value([tax])
+    page.multiselect(key="goal-new-steps").set_value([step])
+    page.selectbox(key="goal-new-kpi").set_value(nps)
+    page.text_input(key="goal-new-target").set_value("30")  # NPS: stored as 0.30
+    page.selectbox(key="goal-new-kpi-2").set_value(cost)
+    page.selectbox(key="goal-new-direction-2").set_value("down")
+    page.text_input(key="goal-new-baseline-2").set_value("4.5")
+    page.text_input(key="goal-new-target-2").set_value("4")
+    page.text_input(key="goal-new-deadline-2").set_value("2027-06-30")
+    page.button(key="goal-new-save").click()
+    run(page)
+    assert not page.error, page.error
+    with Workspace.open(db) as ws:
+        made = goals.goal_for_edit(ws, goal_id(db, "Happier filers"))
+    assert (made["journey_ids"], made["step_ids"]) == ([tax], [step])
+    assert [
+        (k.kpi_id, k.target, k.direction, k.baseline, k.deadline) for k in made["kpis"]
+    ] == [(nps, 0.3, "up", None, None), (cost, 4, "down", 4.5, "2027-06-30")]
+
+
+def test_deleting_a_goal_persists(db):
+    page = open_goal_edit(db, TAX_GOAL)
+    assert page.button(key="goal-edit-delete").disabled
+    page.checkbox(key="goal-edit-delete-sure").check()
+    run(page)
+    page.button(key="goal-edit-delete").click()
+    run(page)
+    assert any(f"Deleted the goal {TAX_GOAL}" in s.value for s in page.success)
+    with Workspace.open(db) as ws:
+        titles = [g["title"] for g in goals.list_goals(ws)]
+        left = ws.db.execute(
+            "SELECT count(*) FROM goal_kpi WHERE goal_id NOT IN (SELECT id FROM goal)"
+        ).fetchone()[0]
+    assert TAX_GOAL not in titles and len(titles) == 5 and left == 0
+
+
+def test_a_goal_changed_behind_the_pages_back_shows_who_changed_it(db):
+    page = open_goal_edit(db, TAX_GOAL)
+    gid = goal_id(db, TAX_GOAL)
+    with Workspace.open(db) as ws:
+        opened = goals.goal_for_edit(ws, gid)
+        goals.update_goal(
+            ws,
+            Actor("Ana Lopez", Role.EDITOR),
+            gid,
+            opened["goal"]["version"],
+            Goal("Ana's title", journey_id=opened["goal"]["journey_id"]),
+            opened["kpis"],
+        )
+    page.text_input(key="goal-edit-title").set_value("My title")
+    page.button(key="goal-edit-save").click()
+    run(page)
+    assert "changed by Ana Lopez" in page.error[0].value
+    assert "Your edit was not saved" in page.error[0].value
+    with Workspace.open(db) as ws:
+        assert goals.goal_for_edit(ws, gid)["goal"]["title"] == "Ana's title"
+    # Reloading opens their version.
+    page.button(key="goal-edit-reload").click()
+    run(page)
+    assert page.text_input(key="goal-edit-title").value == "Ana's title"
+
+
+# --- editing and deleting a custom KPI ----------------------------------------------
+
+
+def add_cost_kpi(db: Path) -> int:
+    with Workspace.open(db) as ws:
+        return metrics.create_custom_kpi(
+            ws,
+            Actor("Ana Lopez", Role.EDITOR),
+            "Cost per claim",
+            "GBP",
+            "down",
+            "total_cost / transactions",
+        )
+
+
+def test_editing_then_deleting_a_custom_kpi(db):
+    kpi = add_cost_kpi(db)
+    page = open_on(db, "KPI library")
+    page.selectbox(key="custom-kpi-edit-choice").set_value(kpi)
+    run(page)
+    assert page.text_input(key="custom-kpi-edit-formula").value == (
+        "total_cost / transactions"
+    )
+    page.text_input(key="custom-kpi-edit-name").set_value("Cost per claim paid")
+    page.text_input(key="custom-kpi-edit-unit").set_value("USD")
+    page.selectbox(key="custom-kpi-edit-direction").set_value("none")
+    page.text_input(key="custom-kpi-edit-formula").set_value("total_cost * 2")
+    page.button(key="custom-kpi-edit-save").click()
+    run(page)
+    assert not page.error, page.error
+    row = row_of(page, "Key", "custom_cost_per_claim")
+    assert (row["KPI"], row["Unit"], row["Better when"], row["Formula"]) == (
+        "Cost per claim paid",
+        "USD",
+        "Neither",
+        "total_cost * 2",
+    )
+    page.selectbox(key="custom-kpi-edit-choice").set_value(kpi)
+    run(page)
+    page.button(key="custom-kpi-edit-delete").click()
+    run(page)
+    assert any("Deleted the KPI Cost per claim paid" in s.value for s in page.success)
+    with Workspace.open(db) as ws:
+        assert metrics.kpi_id(ws, "custom_cost_per_claim") is None
+
+
+def test_a_custom_kpi_used_by_a_goal_is_not_deleted(db):
+    kpi = add_cost_kpi(db)
+    with Workspace.open(db) as ws:
+        goals.create_goal(
+            ws,
+            Actor("Ana", Role.EDITOR),
+            Goal("Cheap"),
+            [goals.GoalKpi(kpi, 2, "down")],
+        )
+    page = open_on(db, "KPI library")
+    page.selectbox(key="custom-kpi-edit-choice").set_value(kpi)
+    run(page)
+    page.button(key="custom-kpi-edit-delete").click()
+    run(page)
+    assert "is used by 1 goal" in page.error[0].value
+    assert "cannot be deleted while anything uses it" in page.error[0].value
+    with Workspace.open(db) as ws:
+        assert metrics.kpi_id(ws, "custom_cost_per_claim") == kpi
