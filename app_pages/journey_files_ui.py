@@ -90,6 +90,9 @@ def _add(ws, journey: Journey) -> None:
 
 
 def _render_import(ws) -> None:
+    # Known shortcoming: the upload, preview and confirm steps below repeat
+    # those of `_render_import` in app_pages/personas.py; one shared panel
+    # taking the kind of file would serve both.
     with st.expander("Import journeys"):
         st.write(
             "A GOV.UK step by step or transaction page as content-store JSON (as "

@@ -525,6 +525,9 @@ def _render_conflict(ws, persona_id: int) -> None:
 
 
 def _render_import(ws) -> None:
+    # Known shortcoming: the upload, preview and confirm steps below repeat
+    # those of `_render_import` in app_pages/journey_files_ui.py; one shared panel
+    # taking the kind of file would serve both.
     with st.expander("Import personas"):
         st.write(
             "A Markdown persona bundle (like the demo's), or a CSV or XLSX file "
