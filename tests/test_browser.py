@@ -96,8 +96,14 @@ def _serving(folder: Path):
     """The app served on 127.0.0.1 at a free port, over a demo workspace copy."""
     template = build_template(folder / "template")
     database = copy_workspace(template, folder)
+    with serving(database, folder / "streamlit.log") as url:
+        yield url
+
+
+@contextlib.contextmanager
+def serving(database: Path, log: Path):
+    """The app on 127.0.0.1 at a free port, over ``database``; stopped after."""
     port = _free_port()
-    log = folder / "streamlit.log"
     command = [
         sys.executable,
         "-m",

@@ -8,9 +8,6 @@ and grid views go to test-output/screenshots/.
 """
 
 import contextlib
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -23,13 +20,10 @@ from journeys.workspace import Workspace
 from tests.test_browser import (
     CHROMIUM,
     CHROMIUM_ARGS,
-    ROOT,
-    _free_port,
     _full_page_screenshot,
     _not_local,
-    _stop,
     _wait_for_texts,
-    _wait_until_healthy,
+    serving,
 )
 from tests.ui_workspace import build_template, copy_workspace
 
@@ -41,38 +35,6 @@ FEELINGS = {
     "Ron": [0, -1, -1, 1, 0, -2, -1, 0, 1, 1, 2],
     "Ashleigh": [1, 0, -1, -2, -2, -1, 0, 1, 0, 2, 2],
 }
-
-
-@contextlib.contextmanager
-def serving(database: Path, log: Path):
-    """The app on 127.0.0.1 at a free port, over ``database``."""
-    port = _free_port()
-    command = [
-        sys.executable,
-        "-m",
-        "streamlit",
-        "run",
-        "app.py",
-        "--server.port",
-        str(port),
-        "--server.address",
-        "127.0.0.1",
-        "--server.headless",
-        "true",
-        "--browser.gatherUsageStats",
-        "false",
-    ]
-    env = {**os.environ, "JOINEDUP_DB": str(database)}
-    with log.open("w") as output:
-        server = subprocess.Popen(
-            command, cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT
-        )
-    try:
-        url = f"http://127.0.0.1:{port}"
-        _wait_until_healthy(url, server, log)
-        yield url
-    finally:
-        _stop(server)
 
 
 def prepare_demo(database: Path) -> None:
