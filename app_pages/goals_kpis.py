@@ -9,20 +9,13 @@ Streamlit's own "Download as PNG" button, which is how a chart is saved as PNG.
 """
 
 import dataclasses
-import datetime
 
 import pandas as pd
 import streamlit as st
 
-from app_pages import shared
+from app_pages import measurement_entry, shared
 from journeys import agencies, goals, kpis, maps, metrics, performance, surveys
-from journeys.errors import JourneyError
-from journeys.importers import DESCRIPTIONS, SourceFile
-from journeys.importers import measure_plan as plans
-from journeys.importers.measurements_csv import COLUMN_HELP, template_csv
-from journeys.importers.previews import PLANNERS, preview
-from journeys.models import CHANNELS, Goal, Measurement
-from journeys.tabular import write_csv, write_xlsx
+from journeys.models import Goal
 
 STATUS_WORDS = {
     goals.ON_TRACK: "On track",
@@ -36,9 +29,6 @@ STATUS_MARKS = {
     goals.OFF_TRACK: ":red[Off track]",
     goals.NO_RECENT_DATA: ":gray[No recent data]",
 }
-SURVEY_KIND = "survey-export"
-UPLOAD_COUNTER = "kpi-import-upload-number"
-NOT_MAPPED = ""
 
 
 SECTIONS = ("Dashboard", "Journeys", "KPI library", "Add goals and data")
@@ -63,30 +53,8 @@ def main() -> None:
             _render_edit_custom_kpi(ws)
         else:
             _render_goals(ws)
-            _render_import(ws)
-            _render_manual_entry(ws)
-
-
-# --- downloads -----------------------------------------------------------------
-
-
-def _downloads(name: str, headers: list[str], found: list[dict], key: str) -> None:
-    """CSV and XLSX buttons for one view's rows (formula-safe, see tabular)."""
-    left, right = st.columns(2)
-    left.download_button(
-        "Download CSV",
-        write_csv(headers, found),
-        file_name=f"{name}.csv",
-        mime="text/csv",
-        key=f"{key}-csv",
-    )
-    right.download_button(
-        "Download XLSX",
-        write_xlsx({name[:31]: (headers, found)}),
-        file_name=f"{name}.xlsx",
-        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        key=f"{key}-xlsx",
-    )
+            measurement_entry.render_import(ws)
+            measurement_entry.render_manual_entry(ws)
 
 
 # --- dashboard -------------------------------------------------------------------
@@ -98,11 +66,11 @@ def _render_dashboard(ws) -> None:
     journey_titles = {j["id"]: j["title"] for j in maps.list_journeys(ws)}
     one, two, three, four = st.columns(4)
     with one:
-        agency_id = _optional_choice(
+        agency_id = shared.optional_choice(
             "Agency", agency_names, "dashboard-agency", empty="All agencies"
         )
     with two:
-        journey_id = _optional_choice(
+        journey_id = shared.optional_choice(
             "Journey", journey_titles, "dashboard-journey", empty="All journeys"
         )
     with three:
@@ -139,7 +107,7 @@ def _render_dashboard(ws) -> None:
         "way from baseline to target; negative is the wrong way."
     )
     st.table(_worst_moving_table(board), hide_index=True)
-    _downloads(
+    shared.table_downloads(
         "goals-dashboard",
         goals.EXPORT_HEADERS,
         goals.dashboard_rows(board),
@@ -315,7 +283,7 @@ def _render_funnel(ws, journey: dict) -> None:
             ),
             hide_index=True,
         )
-    _downloads(
+    shared.table_downloads(
         f"funnel-{journey['id']}-{period}",
         ["Stage", "Users", "Reached next stage", "Lost", "Abandonment (%)"],
         performance.funnel_rows(stages),
@@ -488,7 +456,7 @@ def _render_kpi_library(kpis_: list[dict]) -> None:
         return
     found = _library_rows(kpis_)
     st.table(pd.DataFrame(found), hide_index=True)
-    _downloads("kpi-library", LIBRARY_HEADERS, found, "library-export")
+    shared.table_downloads("kpi-library", LIBRARY_HEADERS, found, "library-export")
 
 
 def _render_add_custom_kpi(ws) -> None:
@@ -538,7 +506,7 @@ def _render_edit_custom_kpi(ws) -> None:
     if not custom:
         return
     with st.expander("Edit or delete a custom KPI"):
-        kpi_id = _optional_choice(
+        kpi_id = shared.optional_choice(
             "Custom KPI",
             {i: k["name"] for i, k in custom.items()},
             "custom-kpi-edit-choice",
@@ -711,7 +679,7 @@ def _goal_form_fields(prefix: str, choices: _GoalChoices, kpi_count: int) -> dic
     fields = {
         "title": st.text_input("Goal", key=f"{prefix}-title"),
         "description": st.text_area("Description", key=f"{prefix}-description"),
-        "journey_id": _optional_choice(
+        "journey_id": shared.optional_choice(
             "Journey", choices.journeys, f"{prefix}-journey"
         ),
         "journey_ids": st.multiselect(
@@ -720,7 +688,7 @@ def _goal_form_fields(prefix: str, choices: _GoalChoices, kpi_count: int) -> dic
             format_func=choices.journeys.get,
             key=f"{prefix}-journeys",
         ),
-        "owner_id": _optional_choice("Owner", choices.owners, f"{prefix}-owner"),
+        "owner_id": shared.optional_choice("Owner", choices.owners, f"{prefix}-owner"),
         "contributors": st.multiselect(
             "Contributing agencies",
             list(choices.owners),
@@ -742,10 +710,10 @@ def _goal_form_fields(prefix: str, choices: _GoalChoices, kpi_count: int) -> dic
             st.markdown(f"**KPI {number}**")
         fields["kpis"].append(
             {
-                "kpi_id": _optional_choice(
+                "kpi_id": shared.optional_choice(
                     f"KPI{label}", choices.kpi_names, key("kpi")
                 ),
-                "agency_id": _optional_choice(
+                "agency_id": shared.optional_choice(
                     f"KPI{label} measured for agency", choices.owners, key("kpi-agency")
                 ),
                 "direction": st.selectbox(
@@ -780,7 +748,7 @@ def _render_add_goal(ws) -> None:
 def _goal_from_form(
     choices: _GoalChoices, fields: dict, originals: list | None = None
 ) -> tuple[Goal, list[goals.GoalKpi]]:
-    """The goal and its KPIs as typed. Raises `_FormProblem`.
+    """The goal and its KPIs as typed. Raises `shared.FormProblem`.
 
     ``originals`` are the KPIs the edit opened with: where a row keeps its KPI,
     what the form does not show (stage, step, channel, segment) is kept.
@@ -797,18 +765,20 @@ def _goal_from_form(
         word = "" if number == 1 else f" of KPI {number}"
         if kpi is None:
             if number == 1:
-                goal.baseline = _typed_number(row["baseline"], "", "Baseline")
-                goal.target = _typed_number(row["target"], "", "Target")
+                goal.baseline = shared.typed_number(row["baseline"], "", "Baseline")
+                goal.target = shared.typed_number(row["target"], "", "Target")
                 goal.deadline = row["deadline"]
             continue
-        target = _typed_number(row["target"], kpi["unit"], f"Target{word}")
+        target = shared.typed_number(row["target"], kpi["unit"], f"Target{word}")
         if target is None:
-            raise _FormProblem(f"Target{word}: give the KPI's target")
+            raise shared.FormProblem(f"Target{word}: give the KPI's target")
         values = dict(
             kpi_id=kpi["id"],
             target=target,
             direction=row["direction"],
-            baseline=_typed_number(row["baseline"], kpi["unit"], f"Baseline{word}"),
+            baseline=shared.typed_number(
+                row["baseline"], kpi["unit"], f"Baseline{word}"
+            ),
             deadline=row["deadline"],
             agency_id=row["agency_id"],
         )
@@ -823,7 +793,7 @@ def _goal_from_form(
 def _add_goal(ws, choices: _GoalChoices, fields: dict, kpi_count: int) -> None:
     try:
         goal, attached = _goal_from_form(choices, fields)
-    except _FormProblem as problem:
+    except shared.FormProblem as problem:
         st.error(str(problem))
         return
     new_id = shared.attempt(
@@ -904,7 +874,7 @@ def _render_edit_goal(ws, found: list[dict]) -> None:
     choices = _GoalChoices(ws)
     titles = {g["id"]: g["title"] for g in found}
     with st.expander("Edit or delete a shared goal"):
-        goal_id = _optional_choice(
+        goal_id = shared.optional_choice(
             "Goal to edit", titles, "goal-edit-choice", empty="Choose a goal"
         )
         if goal_id is None:
@@ -942,7 +912,7 @@ def _render_edit_goal(ws, found: list[dict]) -> None:
 def _save_goal(ws, choices: _GoalChoices, opened: dict, fields: dict) -> None:
     try:
         goal, attached = _goal_from_form(choices, fields, opened["kpis"])
-    except _FormProblem as problem:
+    except shared.FormProblem as problem:
         st.error(str(problem))
         return
     saved = shared.attempt_escaped(
@@ -973,274 +943,6 @@ def _delete_goal(ws, opened: dict) -> None:
         return
     shared.forget(EDIT_OPENED, "goal-edit-choice", "goal-edit-delete-sure")
     shared.flash(f"Deleted the goal {shared.md(goal['title'])}.")
-    st.rerun()
-
-
-def _optional_choice(
-    label: str, names: dict[int, str], key: str, empty: str = "None"
-) -> int | None:
-    return st.selectbox(
-        label,
-        [None, *names],
-        format_func=lambda value: names.get(value, empty),
-        key=key,
-    )
-
-
-def _typed_number(text: str, unit: str, field: str) -> float | None:
-    text = (text or "").strip()
-    if not text:
-        return None
-    try:
-        return kpis.from_display_number(float(text.replace(",", "")), unit)
-    except ValueError:
-        raise _FormProblem(f"{field} must be a number (got {text!r})") from None
-
-
-class _FormProblem(Exception):
-    pass
-
-
-# --- importing measurements --------------------------------------------------------
-
-
-def _render_import(ws) -> None:
-    st.header("Import measurements")
-    kinds = [*PLANNERS, SURVEY_KIND]
-    kind = st.selectbox(
-        "Kind of file", kinds, format_func=DESCRIPTIONS.get, key="kpi-import-kind"
-    )
-    if kind == "measurements-csv":
-        st.download_button(
-            "Download the CSV template",
-            template_csv(),
-            file_name="joinedup-measurements-template.csv",
-            mime="text/csv",
-            key="kpi-template-download",
-        )
-        st.table(
-            pd.DataFrame(
-                {"Column": column, "What it holds": text}
-                for column, text in COLUMN_HELP.items()
-            ),
-            hide_index=True,
-        )
-    number = st.session_state.get(UPLOAD_COUNTER, 0)
-    uploaded = st.file_uploader(
-        "File to import",
-        type=["csv", "json", "xlsx", "txt"],
-        key=f"kpi-import-file-{number}",
-    )
-    if uploaded is None:
-        return
-    source = SourceFile(uploaded.name, uploaded.getvalue())
-    if kind == SURVEY_KIND:
-        _render_survey_import(ws, source)
-        return
-    try:
-        plan = preview(ws, kind, source)
-    except JourneyError as err:
-        st.error(str(err))
-        return
-    _render_plan(plan.summary(), plan.notes, plan.preview(), plan.problem_rows())
-    if plan.drafts and st.button(
-        f"Import {len(plan.drafts):,} measurements", key="kpi-import-go"
-    ):
-        _write(
-            lambda progress: plans.write_plan(ws, shared.acting_user(), plan, progress)
-        )
-
-
-def _render_plan(summary: str, notes, preview, problems) -> None:
-    st.markdown(f"**Before anything is written:** {summary}.")
-    for note in notes:
-        st.caption(note)
-    if preview:
-        st.markdown("**Preview** (the first rows to be written)")
-        st.dataframe(pd.DataFrame(preview), hide_index=True, key="kpi-import-preview")
-    if problems:
-        st.markdown(f"**Left out: {len(problems):,} rows or values, and why**")
-        st.dataframe(pd.DataFrame(problems), hide_index=True, key="kpi-import-problems")
-        _downloads(
-            "import-problems",
-            ["Row", "Column", "Value", "Problem"],
-            problems,
-            "kpi-import-problems-export",
-        )
-
-
-def _write(run) -> None:
-    bar = st.progress(0.0, text="Importing")
-    result = shared.attempt(run, lambda done, text: bar.progress(min(done, 1.0), text))
-    if result is shared.FAILED:
-        return
-    st.session_state[UPLOAD_COUNTER] = st.session_state.get(UPLOAD_COUNTER, 0) + 1
-    shared.flash(f"Imported {result.file_name}: {result.summary()}.")
-    st.rerun()
-
-
-def _render_survey_import(ws, source: SourceFile) -> None:
-    try:
-        table = surveys.read_survey(source)
-    except JourneyError as err:
-        st.error(str(err))
-        return
-    st.markdown(
-        f"A **{table.tool}** export with {len(table.records):,} responses. Choose "
-        "the measure each KPI question gives; leave the others unmapped."
-    )
-    options = [NOT_MAPPED, *surveys.MEASURES]
-    labels = {NOT_MAPPED: "Not a KPI question"} | {
-        key: m.label for key, m in surveys.MEASURES.items()
-    }
-    mapping = {}
-    for column in table.question_columns():
-        choice = st.selectbox(
-            column.text[:150] + ("…" if len(column.text) > 150 else ""),
-            options,
-            format_func=labels.get,
-            key=f"survey-map-{column.index}",
-        )
-        if choice:
-            mapping[column.index] = choice
-    name = st.text_input(
-        "Survey name", value=source.name.rsplit(".", 1)[0], key="survey-name"
-    )
-    journey_titles = {j["id"]: j["title"] for j in maps.list_journeys(ws)}
-    journey_id = _optional_choice("About the journey", journey_titles, "survey-journey")
-    channel = st.selectbox("Channel", ["", *CHANNELS], key="survey-channel")
-    include_partial = st.checkbox(
-        "Count answers from responses that were not submitted",
-        value=True,
-        key="survey-partial",
-    )
-    if not mapping:
-        st.info("Map at least one question to see what would be imported.")
-        return
-    try:
-        plan = surveys.plan_survey(
-            source,
-            mapping,
-            survey=name,
-            journey_id=journey_id,
-            channel=channel,
-            include_partial=include_partial,
-            table=table,
-        )
-    except JourneyError as err:
-        st.error(str(err))
-        return
-    _render_plan(plan.summary(), plan.notes, plan.preview(), plan.problem_rows())
-    if plan.answers and st.button(
-        f"Import {len(plan.answers):,} answers", key="survey-import-go"
-    ):
-        _write(
-            lambda progress: surveys.write_survey(
-                ws, shared.acting_user(), plan, progress
-            )
-        )
-
-
-# --- one measurement by hand ---------------------------------------------------------
-
-
-def _render_manual_entry(ws) -> None:
-    st.header("Enter a measurement")
-    kpi_rows = {
-        k["id"]: k
-        for k in metrics.list_kpis(ws)
-        if k["key"] not in metrics.DERIVED and not k.get("expression")
-    }
-    places = {}
-    for journey in maps.list_journeys(ws):
-        places[("journey", journey["id"], None)] = journey["title"]
-        for stage in maps.load_journey_map(ws, journey["id"]).stages:
-            places[("stage", journey["id"], stage["id"])] = (
-                f"{journey['title']}: {stage['name']}"
-            )
-    owners = {a["id"]: a["name"] for a in agencies.list_agencies(ws)}
-    with st.form("measurement-add"):
-        kpi_id = st.selectbox(
-            "KPI",
-            list(kpi_rows),
-            format_func=lambda i: f"{kpi_rows[i]['name']} ({kpi_rows[i]['unit']})",
-            key="measure-new-kpi",
-        )
-        first = st.date_input("From", value=None, key="measure-new-start")
-        last = st.date_input("To", value=None, key="measure-new-end")
-        value = st.text_input(
-            "Value (76.5 for 76.5%; may be blank if counts are given)",
-            key="measure-new-value",
-        )
-        numerator = st.text_input("Numerator (optional)", key="measure-new-numerator")
-        denominator = st.text_input(
-            "Denominator (optional)", key="measure-new-denominator"
-        )
-        place = st.selectbox(
-            "Journey or stage",
-            [None, *places],
-            format_func=lambda p: places.get(p, "None"),
-            key="measure-new-place",
-        )
-        agency_id = _optional_choice("Agency", owners, "measure-new-agency")
-        channel = st.selectbox("Channel", ["", *CHANNELS], key="measure-new-channel")
-        segment = st.text_input("Segment (optional)", key="measure-new-segment")
-        submitted = st.form_submit_button("Save measurement", key="measure-new-save")
-    if submitted and kpi_id is not None:
-        _save_measurement(
-            ws,
-            kpi_rows[kpi_id],
-            first,
-            last,
-            (value, numerator, denominator),
-            place,
-            agency_id,
-            channel,
-            segment,
-        )
-
-
-def _save_measurement(
-    ws, kpi, first, last, numbers, place, agency_id, channel, segment
-) -> None:
-    value, numerator, denominator = numbers
-    try:
-        value = _typed_number(value, kpi["unit"], "Value")
-        numerator = _typed_number(numerator, "", "Numerator")
-        denominator = _typed_number(denominator, "", "Denominator")
-    except _FormProblem as problem:
-        st.error(str(problem))
-        return
-    if value is None and numerator is not None and denominator:
-        value = numerator / denominator
-    if first is None or last is None or value is None:
-        st.error("Please give the period (from and to) and a value or both counts.")
-        return
-    measurement = Measurement(
-        kpi["id"],
-        first.isoformat() if isinstance(first, datetime.date) else first,
-        last.isoformat() if isinstance(last, datetime.date) else last,
-        value,
-        journey_id=place[1] if place else None,
-        stage_id=place[2] if place else None,
-        agency_id=agency_id,
-        channel=channel,
-        segment=segment,
-        numerator=numerator,
-        denominator=denominator,
-    )
-    saved = shared.attempt(
-        metrics.add_measurement, ws, shared.acting_user(), measurement
-    )
-    if saved is shared.FAILED:
-        return
-    shared.forget(
-        "measure-new-value",
-        "measure-new-numerator",
-        "measure-new-denominator",
-        "measure-new-segment",
-    )
-    shared.flash(f"Saved {kpi['name']}: {kpis.display_value(value, kpi['unit'])}.")
     st.rerun()
 
 

@@ -11,8 +11,10 @@ from typing import Any
 
 import streamlit as st
 
+from journeys import kpis
 from journeys.access import DEMO_ADMIN, DEMO_EDITOR, Actor, Role
 from journeys.errors import JourneyError
+from journeys.tabular import write_csv, write_xlsx
 from journeys.workspace import Workspace
 
 logger = logging.getLogger(__name__)
@@ -262,3 +264,52 @@ def show_conflict(ws: Workspace, conflict: dict) -> dict:
             "keeps their values there."
         )
     return journey_edit.merged(current, mine, yours)
+
+
+# --- tables and form fields shared by several pages ----------------------------
+
+
+def table_downloads(name: str, headers: list[str], found: list[dict], key: str) -> None:
+    """CSV and XLSX buttons for one view's rows (formula-safe, see tabular)."""
+    left, right = st.columns(2)
+    left.download_button(
+        "Download CSV",
+        write_csv(headers, found),
+        file_name=f"{name}.csv",
+        mime="text/csv",
+        key=f"{key}-csv",
+    )
+    right.download_button(
+        "Download XLSX",
+        write_xlsx({name[:31]: (headers, found)}),
+        file_name=f"{name}.xlsx",
+        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        key=f"{key}-xlsx",
+    )
+
+
+def optional_choice(
+    label: str, names: dict[int, str], key: str, empty: str = "None"
+) -> int | None:
+    """A selectbox of ids shown by name, with "nothing chosen" first."""
+    return st.selectbox(
+        label,
+        [None, *names],
+        format_func=lambda value: names.get(value, empty),
+        key=key,
+    )
+
+
+class FormProblem(Exception):
+    """A typed form value that cannot be used; its text is shown to the user."""
+
+
+def typed_number(text: str, unit: str, field: str) -> float | None:
+    """The number typed in a form field, in the KPI's stored unit, or None."""
+    text = (text or "").strip()
+    if not text:
+        return None
+    try:
+        return kpis.from_display_number(float(text.replace(",", "")), unit)
+    except ValueError:
+        raise FormProblem(f"{field} must be a number (got {text!r})") from None

@@ -1,0 +1,270 @@
+"""Measurements in, for the Goals & KPIs page: files with a preview and a
+per-row report before anything is written, survey exports mapped question by
+question, and one measurement typed by hand.
+
+Thin: reading, checking and writing happen in `journeys.importers` and
+`journeys.surveys`; this module only lays out the steps.
+"""
+
+import datetime
+
+import pandas as pd
+import streamlit as st
+
+from app_pages import shared
+from journeys import agencies, kpis, maps, metrics, surveys
+from journeys.errors import JourneyError
+from journeys.importers import DESCRIPTIONS, SourceFile
+from journeys.importers import measure_plan as plans
+from journeys.importers.measurements_csv import COLUMN_HELP, template_csv
+from journeys.importers.previews import PLANNERS, preview
+from journeys.models import CHANNELS, Measurement
+
+SURVEY_KIND = "survey-export"
+UPLOAD_COUNTER = "kpi-import-upload-number"
+NOT_MAPPED = ""
+
+
+# --- importing measurements --------------------------------------------------------
+
+
+def render_import(ws) -> None:
+    st.header("Import measurements")
+    kinds = [*PLANNERS, SURVEY_KIND]
+    kind = st.selectbox(
+        "Kind of file", kinds, format_func=DESCRIPTIONS.get, key="kpi-import-kind"
+    )
+    if kind == "measurements-csv":
+        st.download_button(
+            "Download the CSV template",
+            template_csv(),
+            file_name="joinedup-measurements-template.csv",
+            mime="text/csv",
+            key="kpi-template-download",
+        )
+        st.table(
+            pd.DataFrame(
+                {"Column": column, "What it holds": text}
+                for column, text in COLUMN_HELP.items()
+            ),
+            hide_index=True,
+        )
+    number = st.session_state.get(UPLOAD_COUNTER, 0)
+    uploaded = st.file_uploader(
+        "File to import",
+        type=["csv", "json", "xlsx", "txt"],
+        key=f"kpi-import-file-{number}",
+    )
+    if uploaded is None:
+        return
+    source = SourceFile(uploaded.name, uploaded.getvalue())
+    if kind == SURVEY_KIND:
+        _render_survey_import(ws, source)
+        return
+    try:
+        plan = preview(ws, kind, source)
+    except JourneyError as err:
+        st.error(str(err))
+        return
+    _render_plan(plan.summary(), plan.notes, plan.preview(), plan.problem_rows())
+    if plan.drafts and st.button(
+        f"Import {len(plan.drafts):,} measurements", key="kpi-import-go"
+    ):
+        _write(
+            lambda progress: plans.write_plan(ws, shared.acting_user(), plan, progress)
+        )
+
+
+def _render_plan(summary: str, notes, preview, problems) -> None:
+    st.markdown(f"**Before anything is written:** {summary}.")
+    for note in notes:
+        st.caption(note)
+    if preview:
+        st.markdown("**Preview** (the first rows to be written)")
+        st.dataframe(pd.DataFrame(preview), hide_index=True, key="kpi-import-preview")
+    if problems:
+        st.markdown(f"**Left out: {len(problems):,} rows or values, and why**")
+        st.dataframe(pd.DataFrame(problems), hide_index=True, key="kpi-import-problems")
+        shared.table_downloads(
+            "import-problems",
+            ["Row", "Column", "Value", "Problem"],
+            problems,
+            "kpi-import-problems-export",
+        )
+
+
+def _write(run) -> None:
+    bar = st.progress(0.0, text="Importing")
+    result = shared.attempt(run, lambda done, text: bar.progress(min(done, 1.0), text))
+    if result is shared.FAILED:
+        return
+    st.session_state[UPLOAD_COUNTER] = st.session_state.get(UPLOAD_COUNTER, 0) + 1
+    shared.flash(f"Imported {result.file_name}: {result.summary()}.")
+    st.rerun()
+
+
+def _render_survey_import(ws, source: SourceFile) -> None:
+    try:
+        table = surveys.read_survey(source)
+    except JourneyError as err:
+        st.error(str(err))
+        return
+    st.markdown(
+        f"A **{table.tool}** export with {len(table.records):,} responses. Choose "
+        "the measure each KPI question gives; leave the others unmapped."
+    )
+    options = [NOT_MAPPED, *surveys.MEASURES]
+    labels = {NOT_MAPPED: "Not a KPI question"} | {
+        key: m.label for key, m in surveys.MEASURES.items()
+    }
+    mapping = {}
+    for column in table.question_columns():
+        choice = st.selectbox(
+            column.text[:150] + ("…" if len(column.text) > 150 else ""),
+            options,
+            format_func=labels.get,
+            key=f"survey-map-{column.index}",
+        )
+        if choice:
+            mapping[column.index] = choice
+    name = st.text_input(
+        "Survey name", value=source.name.rsplit(".", 1)[0], key="survey-name"
+    )
+    journey_titles = {j["id"]: j["title"] for j in maps.list_journeys(ws)}
+    journey_id = shared.optional_choice(
+        "About the journey", journey_titles, "survey-journey"
+    )
+    channel = st.selectbox("Channel", ["", *CHANNELS], key="survey-channel")
+    include_partial = st.checkbox(
+        "Count answers from responses that were not submitted",
+        value=True,
+        key="survey-partial",
+    )
+    if not mapping:
+        st.info("Map at least one question to see what would be imported.")
+        return
+    try:
+        plan = surveys.plan_survey(
+            source,
+            mapping,
+            survey=name,
+            journey_id=journey_id,
+            channel=channel,
+            include_partial=include_partial,
+            table=table,
+        )
+    except JourneyError as err:
+        st.error(str(err))
+        return
+    _render_plan(plan.summary(), plan.notes, plan.preview(), plan.problem_rows())
+    if plan.answers and st.button(
+        f"Import {len(plan.answers):,} answers", key="survey-import-go"
+    ):
+        _write(
+            lambda progress: surveys.write_survey(
+                ws, shared.acting_user(), plan, progress
+            )
+        )
+
+
+# --- one measurement by hand ---------------------------------------------------------
+
+
+def render_manual_entry(ws) -> None:
+    st.header("Enter a measurement")
+    kpi_rows = {
+        k["id"]: k
+        for k in metrics.list_kpis(ws)
+        if k["key"] not in metrics.DERIVED and not k.get("expression")
+    }
+    places = {}
+    for journey in maps.list_journeys(ws):
+        places[("journey", journey["id"], None)] = journey["title"]
+        for stage in maps.load_journey_map(ws, journey["id"]).stages:
+            places[("stage", journey["id"], stage["id"])] = (
+                f"{journey['title']}: {stage['name']}"
+            )
+    owners = {a["id"]: a["name"] for a in agencies.list_agencies(ws)}
+    with st.form("measurement-add"):
+        kpi_id = st.selectbox(
+            "KPI",
+            list(kpi_rows),
+            format_func=lambda i: f"{kpi_rows[i]['name']} ({kpi_rows[i]['unit']})",
+            key="measure-new-kpi",
+        )
+        first = st.date_input("From", value=None, key="measure-new-start")
+        last = st.date_input("To", value=None, key="measure-new-end")
+        value = st.text_input(
+            "Value (76.5 for 76.5%; may be blank if counts are given)",
+            key="measure-new-value",
+        )
+        numerator = st.text_input("Numerator (optional)", key="measure-new-numerator")
+        denominator = st.text_input(
+            "Denominator (optional)", key="measure-new-denominator"
+        )
+        place = st.selectbox(
+            "Journey or stage",
+            [None, *places],
+            format_func=lambda p: places.get(p, "None"),
+            key="measure-new-place",
+        )
+        agency_id = shared.optional_choice("Agency", owners, "measure-new-agency")
+        channel = st.selectbox("Channel", ["", *CHANNELS], key="measure-new-channel")
+        segment = st.text_input("Segment (optional)", key="measure-new-segment")
+        submitted = st.form_submit_button("Save measurement", key="measure-new-save")
+    if submitted and kpi_id is not None:
+        _save_measurement(
+            ws,
+            kpi_rows[kpi_id],
+            first,
+            last,
+            (value, numerator, denominator),
+            place,
+            agency_id,
+            channel,
+            segment,
+        )
+
+
+def _save_measurement(
+    ws, kpi, first, last, numbers, place, agency_id, channel, segment
+) -> None:
+    value, numerator, denominator = numbers
+    try:
+        value = shared.typed_number(value, kpi["unit"], "Value")
+        numerator = shared.typed_number(numerator, "", "Numerator")
+        denominator = shared.typed_number(denominator, "", "Denominator")
+    except shared.FormProblem as problem:
+        st.error(str(problem))
+        return
+    if value is None and numerator is not None and denominator:
+        value = numerator / denominator
+    if first is None or last is None or value is None:
+        st.error("Please give the period (from and to) and a value or both counts.")
+        return
+    measurement = Measurement(
+        kpi["id"],
+        first.isoformat() if isinstance(first, datetime.date) else first,
+        last.isoformat() if isinstance(last, datetime.date) else last,
+        value,
+        journey_id=place[1] if place else None,
+        stage_id=place[2] if place else None,
+        agency_id=agency_id,
+        channel=channel,
+        segment=segment,
+        numerator=numerator,
+        denominator=denominator,
+    )
+    saved = shared.attempt(
+        metrics.add_measurement, ws, shared.acting_user(), measurement
+    )
+    if saved is shared.FAILED:
+        return
+    shared.forget(
+        "measure-new-value",
+        "measure-new-numerator",
+        "measure-new-denominator",
+        "measure-new-segment",
+    )
+    shared.flash(f"Saved {kpi['name']}: {kpis.display_value(value, kpi['unit'])}.")
+    st.rerun()
