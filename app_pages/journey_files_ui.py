@@ -5,13 +5,10 @@ Not a navigation page.
 
 import streamlit as st
 
-from app_pages import shared
+from app_pages import shared, upload_panel
 from app_pages.journey_views import XLSX_MIME, Shown
 from journeys import agencies, journey_files, maps, uploads
 from journeys.models import JOURNEY_STATUSES, Journey
-
-UPLOAD_KEY = "journey_upload"  # {"token", "preview"} of the file being imported
-UPLOADER_ROUND = "journey_uploader_round"
 
 
 def render_duplicate(shown: Shown) -> None:
@@ -89,10 +86,17 @@ def _add(ws, journey: Journey) -> None:
     st.rerun()
 
 
+JOURNEY_UPLOAD = upload_panel.UploadPanel(
+    label="Journey file",
+    prefix="journey",
+    types=list(uploads.JOURNEY_TYPES),
+    make_preview=uploads.preview_journeys,
+    noun="journey(s)",
+    joiner="; ",
+)
+
+
 def _render_import(ws) -> None:
-    # Known shortcoming: the upload, preview and confirm steps below repeat
-    # those of `_render_import` in app_pages/personas.py; one shared panel
-    # taking the kind of file would serve both.
     with st.expander("Import journeys"):
         st.write(
             "A GOV.UK step by step or transaction page as content-store JSON (as "
@@ -115,56 +119,14 @@ def _render_import(ws) -> None:
             mime=XLSX_MIME,
             key="journey-template-xlsx",
         )
-        round_number = st.session_state.get(UPLOADER_ROUND, 0)
-        uploaded = st.file_uploader(
-            "Journey file",
-            type=list(uploads.JOURNEY_TYPES),
-            key=f"journey-upload-{round_number}",
-        )
-        if uploaded is None:
-            st.session_state.pop(UPLOAD_KEY, None)
+        imported = upload_panel.render_upload(ws, JOURNEY_UPLOAD)
+        if imported is None:
             return
-        preview = _preview(ws, uploaded)
-        if preview is None:
-            return
-        st.info(shared.md(preview.describe()))
-        if preview.adds:
-            st.markdown("**Would add:** " + shared.md("; ".join(preview.adds)))
-        if preview.skips:
-            st.markdown("**Left out:**\n" + shared.md_list(preview.skips))
-        if st.button(
-            f"Import {len(preview.adds)} journey(s) from "
-            f"{shared.md(preview.file_name)}",
-            key="journey-upload-confirm",
-            type="primary",
-            disabled=not preview.adds,
-        ):
-            done = shared.attempt_escaped(
-                uploads.apply_upload, ws, shared.acting_user(), preview
-            )
-            if done is not shared.FAILED:
-                st.session_state.pop(UPLOAD_KEY, None)
-                st.session_state[UPLOADER_ROUND] = round_number + 1
-                if preview.adds:
-                    new_id = maps.find_journey(ws, preview.adds[0])
-                    if new_id is not None:
-                        st.session_state[shared.JOURNEY_KEY] = new_id
-                        shared.forget("journey-choice")
-                shared.flash(f"Imported {shared.md(done)}.")
-                st.rerun()
-
-
-def _preview(ws, uploaded):
-    """The checked preview of the uploaded file, made once per file chosen."""
-    token = shared.upload_token(uploaded)
-    kept = st.session_state.get(UPLOAD_KEY)
-    if kept and kept["token"] == token:
-        return kept["preview"]
-    preview = shared.attempt_escaped(
-        uploads.preview_journeys, ws, uploaded.getvalue(), uploaded.name
-    )
-    if preview is shared.FAILED:
-        st.session_state.pop(UPLOAD_KEY, None)
-        return None
-    st.session_state[UPLOAD_KEY] = {"token": token, "preview": preview}
-    return preview
+        preview, done = imported
+        # Open the first imported journey, so the user sees what arrived.
+        new_id = maps.find_journey(ws, preview.adds[0])
+        if new_id is not None:
+            st.session_state[shared.JOURNEY_KEY] = new_id
+            shared.forget("journey-choice")
+        shared.flash(f"Imported {shared.md(done)}.")
+        st.rerun()

@@ -14,7 +14,7 @@ import dataclasses
 
 import streamlit as st
 
-from app_pages import shared
+from app_pages import shared, upload_panel
 from journeys import agencies, persona_files, personas, uploads
 from journeys.errors import EditConflict, JourneyError
 from journeys.models import DIGITAL_CONFIDENCE_LABELS, Persona
@@ -44,8 +44,6 @@ EDIT_KEY = "persona_edit"  # {"id", "version", "values"} of the open edit
 CONFLICT_KEY = "persona_conflict"  # {"id", "message", "current", "yours"}
 VIEW_KEY = "persona_view"  # id of the persona shown on its full page
 DELETE_KEY = "persona_delete"  # id of the persona whose deletion awaits a yes
-UPLOAD_KEY = "persona_upload"  # {"token", "preview"} of the file being imported
-UPLOADER_ROUND = "persona_uploader_round"  # a new uploader after each import
 
 
 def main() -> None:
@@ -524,63 +522,26 @@ def _render_conflict(ws, persona_id: int) -> None:
 # --- importing and downloading -------------------------------------------------
 
 
+PERSONA_UPLOAD = upload_panel.UploadPanel(
+    label="Persona file",
+    prefix="persona",
+    types=list(uploads.PERSONA_TYPES),
+    make_preview=uploads.preview_personas,
+    noun="personas",
+)
+
+
 def _render_import(ws) -> None:
-    # Known shortcoming: the upload, preview and confirm steps below repeat
-    # those of `_render_import` in app_pages/journey_files_ui.py; one shared panel
-    # taking the kind of file would serve both.
     with st.expander("Import personas"):
         st.write(
             "A Markdown persona bundle (like the demo's), or a CSV or XLSX file "
             "made from the template below. You will see what the file adds before "
             "anything is saved; a file is imported whole or not at all."
         )
-        round_number = st.session_state.get(UPLOADER_ROUND, 0)
-        uploaded = st.file_uploader(
-            "Persona file",
-            type=list(uploads.PERSONA_TYPES),
-            key=f"persona-upload-{round_number}",
-        )
-        if uploaded is None:
-            st.session_state.pop(UPLOAD_KEY, None)
-            return
-        preview = _preview(ws, uploaded)
-        if preview is None:
-            return
-        st.info(shared.md(preview.describe()))
-        if preview.adds:
-            st.markdown("**Would add:** " + shared.md(", ".join(preview.adds)))
-        if preview.skips:
-            st.markdown("**Left out:**\n" + shared.md_list(preview.skips))
-        if st.button(
-            f"Import {len(preview.adds)} personas from {shared.md(preview.file_name)}",
-            key="persona-upload-confirm",
-            type="primary",
-            disabled=not preview.adds,
-        ):
-            done = shared.attempt_escaped(
-                uploads.apply_upload, ws, shared.acting_user(), preview
-            )
-            if done is not shared.FAILED:
-                st.session_state.pop(UPLOAD_KEY, None)
-                st.session_state[UPLOADER_ROUND] = round_number + 1
-                shared.flash(f"Imported {shared.md(done)}.")
-                st.rerun()
-
-
-def _preview(ws, uploaded):
-    """The checked preview of the uploaded file, made once per file chosen."""
-    token = shared.upload_token(uploaded)
-    kept = st.session_state.get(UPLOAD_KEY)
-    if kept and kept["token"] == token:
-        return kept["preview"]
-    preview = shared.attempt_escaped(
-        uploads.preview_personas, ws, uploaded.getvalue(), uploaded.name
-    )
-    if preview is shared.FAILED:
-        st.session_state.pop(UPLOAD_KEY, None)
-        return None
-    st.session_state[UPLOAD_KEY] = {"token": token, "preview": preview}
-    return preview
+        imported = upload_panel.render_upload(ws, PERSONA_UPLOAD)
+        if imported is not None:
+            shared.flash(f"Imported {shared.md(imported[1])}.")
+            st.rerun()
 
 
 def _render_downloads(ws) -> None:
