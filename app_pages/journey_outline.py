@@ -10,7 +10,7 @@ import streamlit as st
 
 from app_pages import shared
 from app_pages.journey_views import Shown, index_of, run
-from journeys import grid, journey_edit, maps, metrics, stages
+from journeys import grid, journey_edit, kpis, maps, metrics, performance, stages
 from journeys.errors import EditConflict, JourneyError
 from journeys.models import CHANNELS, EMOTION_MAX, EMOTION_MIN, Stage, Step
 
@@ -27,6 +27,7 @@ def render_outline(shown: Shown) -> None:
         "is a button: reach it with Tab, press it with Enter or Space."
     )
     stage_list = shown.journey_map.stages
+    step_kpis = _kpis_by_step(shown)
     if not stage_list:
         st.info("This journey has no stages yet: add the first one below.")
     for number, stage in enumerate(stage_list, start=1):
@@ -35,7 +36,7 @@ def render_outline(shown: Shown) -> None:
             st.markdown(shared.md(stage["description"]))
         steps = shown.journey_map.steps_by_stage[stage["id"]]
         if steps:
-            shared.table(_steps_table(shown, steps), hide_index=True)
+            shared.table(_steps_table(shown, steps, step_kpis), hide_index=True)
         else:
             st.caption("No steps recorded for this stage yet.")
         for index, step in enumerate(steps):
@@ -45,7 +46,25 @@ def render_outline(shown: Shown) -> None:
     _render_add_stage(shown)
 
 
-def _steps_table(shown: Shown, steps: list[dict]) -> pd.DataFrame:
+def _kpis_by_step(shown: Shown) -> dict[int, str]:
+    """Each step's KPIs with their latest value, where it was measured and
+    when, in words for the outline's KPIs column."""
+    words: dict[int, list[str]] = {}
+    for k in performance.step_kpis(shown.ws, shown.journey_id):
+        if k.value is None:
+            said = f"{k.kpi_name}: no measurement yet"
+        else:
+            said = (
+                f"{k.kpi_name}: {kpis.display_value(k.value, k.unit)} "
+                f"({k.period_start} to {k.period_end}, measured on {k.measured_on})"
+            )
+        words.setdefault(k.step_id, []).append(said)
+    return {step_id: "; ".join(said) for step_id, said in words.items()}
+
+
+def _steps_table(
+    shown: Shown, steps: list[dict], step_kpis: dict[int, str]
+) -> pd.DataFrame:
     handoffs = {s.id: s.handoff_from for s in shown.grid.steps()}
     rows = []
     for step in steps:
@@ -65,6 +84,7 @@ def _steps_table(shown: Shown, steps: list[dict]) -> pd.DataFrame:
                 "Evidence": grid.NO_EVIDENCE
                 if latest is None
                 else f"{len(step['evidence'])}, latest {latest or 'undated'}",
+                "KPIs": step_kpis.get(step["id"], ""),
             }
         )
     return pd.DataFrame(rows)

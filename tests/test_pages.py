@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from app_pages.shared import md
 from journeys import goals, maps, personas
 from journeys.access import Actor, Role
 from journeys.workspace import Workspace
@@ -381,3 +382,22 @@ def test_measures_tab_shows_the_tax_return_funnel_and_step_kpis(app):
         "68.0%",
         "this step",
     )
+
+
+def test_the_outline_shows_each_steps_kpis_with_their_latest_value(app):
+    open_page(app, "app_pages/journeys.py")
+    choose_journey(app, "File an online tax return")
+    assert not app.exception, app.exception
+    # 680 of the 1,000 who started submitted, in the demo's January 2026.
+    submit = table_with(app, "Action", "Check your answers and submit the return")
+    assert submit["KPIs"] == md(
+        "Completion rate: 68.0% (2026-01-01 to 2026-01-31, measured on this step)"
+    )
+    # Document upload: 250 of the 950 who reach it do not reach the next stage.
+    upload = table_with(app, "Action", "Upload supporting documents")
+    assert upload["KPIs"] == md(
+        "Abandonment at a stage: 26.3% (2026-01-01 to 2026-01-31, "
+        "measured on this stage)"
+    )
+    first = table_with(app, "Action", "Enter your name, address and tax reference")
+    assert first["KPIs"] == ""
