@@ -2,7 +2,9 @@
 the KPI library, and measurements in (files, a form, a template).
 
 Thin: every number comes from `journeys`; this page lays it out, rounds it
-for display only, and shows a `JourneyError` with ``st.error``.
+for display only, and shows a `JourneyError` with ``st.error``. Every table
+has CSV and XLSX downloads of the rows it shows, unrounded, built in
+`journeys.goals` and `journeys.performance`.
 
 Charts are Vega-Lite specs (``st.vega_lite_chart``): each chart's toolbar has
 Streamlit's own "Download as PNG" button, which is how a chart is saved as PNG.
@@ -100,6 +102,13 @@ def _render_dashboard(ws) -> None:
     for column, status in zip(st.columns(4), goals.STATUS_ORDER, strict=True):
         column.metric(f"Goals {STATUS_WORDS[status].lower()}", counts.count(status))
     st.table(_goals_overview(board), hide_index=True)
+    shared.table_downloads(
+        "goals-overview",
+        goals.OVERVIEW_HEADERS,
+        goals.overview_rows(board),
+        "dashboard-overview-export",
+        "the goals overview",
+    )
 
     st.subheader("Worst-moving KPIs first", anchor=False)
     st.caption(
@@ -108,10 +117,11 @@ def _render_dashboard(ws) -> None:
     )
     st.table(_worst_moving_table(board), hide_index=True)
     shared.table_downloads(
-        "goals-dashboard",
-        goals.EXPORT_HEADERS,
-        goals.dashboard_rows(board),
-        "dashboard-export",
+        "worst-moving-kpis",
+        goals.WORST_MOVING_HEADERS,
+        goals.worst_moving_rows(board),
+        "dashboard-worst-moving-export",
+        "the worst-moving KPIs",
     )
     for view in board.goals:
         _render_goal(view)
@@ -182,6 +192,15 @@ def _render_goal_kpi(k: goals.GoalKpiView) -> None:
     if any(p.value is not None for p in k.points):
         frame, spec = _trend_chart(k)
         st.vega_lite_chart(frame, spec, width="stretch")
+        # A goal can hold the same KPI twice (two places): the row id tells them apart.
+        where = f"goal-{k.goal_id}-kpi-{k.row['id']}"
+        shared.table_downloads(
+            f"trend-{where}",
+            goals.TREND_HEADERS,
+            goals.trend_rows(k),
+            f"{where}-trend-export",
+            f"the trend of {shared.md(k.row['kpi_name'])}",
+        )
 
 
 def _trend_chart(k: goals.GoalKpiView) -> tuple[pd.DataFrame, dict]:
@@ -249,6 +268,13 @@ def _render_funnel(ws, journey: dict) -> None:
     frame, spec = _funnel_chart(stages)
     st.vega_lite_chart(frame, spec, width="stretch")
     st.table(_funnel_table(stages), hide_index=True)
+    shared.table_downloads(
+        f"funnel-{journey['id']}-{period}",
+        performance.FUNNEL_HEADERS,
+        performance.funnel_rows(stages),
+        f"journey-{journey['id']}-funnel-export",
+        f"the funnel of {shared.md(journey['title'])}",
+    )
     rising = [s.stage for s in stages if s.rises]
     if rising:
         st.warning(
@@ -283,12 +309,13 @@ def _render_funnel(ws, journey: dict) -> None:
             ),
             hide_index=True,
         )
-    shared.table_downloads(
-        f"funnel-{journey['id']}-{period}",
-        ["Stage", "Users", "Reached next stage", "Lost", "Abandonment (%)"],
-        performance.funnel_rows(stages),
-        f"journey-{journey['id']}-funnel-export",
-    )
+        shared.table_downloads(
+            f"step-kpis-{journey['id']}",
+            performance.STEP_KPI_HEADERS,
+            performance.step_kpi_rows(step_kpis),
+            f"journey-{journey['id']}-step-kpis-export",
+            f"the step KPIs of {shared.md(journey['title'])}",
+        )
 
 
 def _funnel_chart(stages: list[metrics.StageFunnel]) -> tuple[pd.DataFrame, dict]:
@@ -373,7 +400,7 @@ def _render_satisfaction(ws) -> None:
     for journey in found:
         summary = performance.satisfaction_summary(ws, journey["id"])
         if summary is not None:
-            _render_satisfaction_summary(journey["title"], summary)
+            _render_satisfaction_summary(journey, summary)
     overview = surveys.survey_overview(ws)
     if overview:
         st.subheader("Survey answers", anchor=False)
@@ -391,12 +418,19 @@ def _render_satisfaction(ws) -> None:
             ),
             hide_index=True,
         )
+        shared.table_downloads(
+            "survey-answers",
+            performance.SURVEY_HEADERS,
+            performance.survey_overview_rows(overview),
+            "survey-answers-export",
+            "the survey answers",
+        )
 
 
 def _render_satisfaction_summary(
-    title: str, summary: performance.SatisfactionSummary
+    journey: dict, summary: performance.SatisfactionSummary
 ) -> None:
-    st.subheader(title, anchor=False)
+    st.subheader(journey["title"], anchor=False)
     answers = summary.answers
     st.metric(
         "Satisfied or very satisfied (top-two-box)",
@@ -417,6 +451,13 @@ def _render_satisfaction_summary(
             for level, label in performance.SATISFACTION_LEVELS.items()
         ),
         hide_index=True,
+    )
+    shared.table_downloads(
+        f"satisfaction-{journey['id']}",
+        performance.SATISFACTION_HEADERS,
+        performance.satisfaction_rows(summary),
+        f"journey-{journey['id']}-satisfaction-export",
+        f"the satisfaction of {shared.md(journey['title'])}",
     )
     if summary.unreadable:
         st.warning(
@@ -456,7 +497,9 @@ def _render_kpi_library(kpis_: list[dict]) -> None:
         return
     found = _library_rows(kpis_)
     st.table(pd.DataFrame(found), hide_index=True)
-    shared.table_downloads("kpi-library", LIBRARY_HEADERS, found, "library-export")
+    shared.table_downloads(
+        "kpi-library", LIBRARY_HEADERS, found, "library-export", "the KPI library"
+    )
 
 
 def _render_add_custom_kpi(ws) -> None:
@@ -576,26 +619,31 @@ def _render_goals(ws) -> None:
     st.header("Shared goals")
     found = goals.list_goals(ws)
     if found:
-        st.table(_goals_table(ws, found), hide_index=True)
+        lines = goals.goal_lines(ws)
+        st.table(_goals_table(lines), hide_index=True)
+        shared.table_downloads(
+            "goals",
+            goals.GOAL_TABLE_HEADERS,
+            goals.goal_table_rows(lines),
+            "goals-table-export",
+            "the goals",
+        )
     else:
         st.write("No shared goal has been set yet.")
     _render_add_goal(ws)
     _render_edit_goal(ws, found)
 
 
-def _goals_table(ws, found: list[dict]) -> pd.DataFrame:
-    goal_kpis = {}
-    for view in goals.dashboard(ws).goals:
-        goal_kpis[view.goal["id"]] = view.kpis
+def _goals_table(lines: list[goals.GoalLine]) -> pd.DataFrame:
     table = []
-    for goal in found:
+    for line in lines:
+        goal, k = line.goal, line.kpi
         base = {
             "Goal": goal["title"],
             "Journey": goal["journey_title"] or "All journeys",
             "Owner": goal["owner_agency_name"] or "No owner",
         }
-        attached = goal_kpis.get(goal["id"], [])
-        if not attached:
+        if k is None:
             table.append(
                 {
                     **base,
@@ -606,19 +654,19 @@ def _goals_table(ws, found: list[dict]) -> pd.DataFrame:
                     "Deadline": goal["deadline"] or "None",
                 }
             )
-        for k in attached:
-            table.append(
-                {
-                    **base,
-                    "KPI": k.row["kpi_name"],
-                    "Status": STATUS_WORDS[k.judgement.status],
-                    "Baseline": kpis.display_value(
-                        k.judgement.baseline, k.unit, empty="None"
-                    ),
-                    "Target": kpis.display_value(k.row["target"], k.unit),
-                    "Deadline": k.row["deadline"] or "None",
-                }
-            )
+            continue
+        table.append(
+            {
+                **base,
+                "KPI": k.row["kpi_name"],
+                "Status": STATUS_WORDS[k.judgement.status],
+                "Baseline": kpis.display_value(
+                    k.judgement.baseline, k.unit, empty="None"
+                ),
+                "Target": kpis.display_value(k.row["target"], k.unit),
+                "Deadline": k.row["deadline"] or "None",
+            }
+        )
     return pd.DataFrame(table)
 
 

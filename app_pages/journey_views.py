@@ -27,7 +27,6 @@ from journeys import (
 from journeys.activity import journey_activity
 from journeys.errors import JourneyError
 from journeys.models import CHANNELS, EMOTION_MAX, EMOTION_MIN
-from journeys.tabular import write_csv
 from journeys.workspace import Workspace
 
 BULK_CONFLICT_KEY = "bulk_conflict"  # {"journey_id", "pending", "conflicts"}
@@ -406,9 +405,6 @@ def render_exports(shown: Shown) -> None:
 # --- measures -----------------------------------------------------------------------
 
 
-FUNNEL_HEADERS = ["Stage", "Users", "Reached next stage", "Lost", "Abandonment (%)"]
-
-
 def render_measures(shown: Shown) -> None:
     """The journey's funnel per stage, the stage to fix first, and step KPIs.
 
@@ -445,6 +441,13 @@ def render_measures(shown: Shown) -> None:
             ),
             hide_index=True,
         )
+        shared.table_downloads(
+            f"funnel-{journey_id}-{period}",
+            performance.FUNNEL_HEADERS,
+            performance.funnel_rows(stages),
+            f"journey-measures-{journey_id}-funnel-export",
+            "the funnel",
+        )
         rising = [s.stage for s in stages if s.rises]
         if rising:
             st.warning(
@@ -459,13 +462,6 @@ def render_measures(shown: Shown) -> None:
                 f"{shared.percent(worst.abandonment)} of the people who "
                 "reach it do not reach the next stage."
             )
-        st.download_button(
-            "Download the funnel (CSV)",
-            write_csv(FUNNEL_HEADERS, performance.funnel_rows(stages)),
-            file_name=f"funnel-{journey_id}-{period}.csv",
-            mime="text/csv",
-            key=f"journey-measures-{journey_id}-export",
-        )
     st.subheader("KPIs on the steps", anchor=False)
     found = performance.step_kpis(ws, journey_id)
     if not found:
@@ -486,4 +482,11 @@ def render_measures(shown: Shown) -> None:
             for k in found
         ),
         hide_index=True,
+    )
+    shared.table_downloads(
+        f"step-kpis-{journey_id}",
+        performance.STEP_KPI_HEADERS,
+        performance.step_kpi_rows(found),
+        f"journey-measures-{journey_id}-step-kpis-export",
+        "the step KPIs",
     )

@@ -269,18 +269,25 @@ def show_conflict(ws: Workspace, conflict: dict) -> dict:
 # --- tables and form fields shared by several pages ----------------------------
 
 
-def table_downloads(name: str, headers: list[str], found: list[dict], key: str) -> None:
-    """CSV and XLSX buttons for one view's rows (formula-safe, see tabular)."""
+def table_downloads(
+    name: str, headers: list[str], found: list[dict], key: str, what: str = ""
+) -> None:
+    """CSV and XLSX buttons for one view's rows (formula-safe, see tabular).
+
+    ``what`` names the table in the buttons' labels ("Download the funnel as
+    CSV"): a page with several tables would otherwise offer a screen-reader
+    user a list of identical "Download CSV" buttons.
+    """
     left, right = st.columns(2)
     left.download_button(
-        "Download CSV",
+        f"Download {what} as CSV" if what else "Download CSV",
         write_csv(headers, found),
         file_name=f"{name}.csv",
         mime="text/csv",
         key=f"{key}-csv",
     )
     right.download_button(
-        "Download XLSX",
+        f"Download {what} as XLSX" if what else "Download XLSX",
         write_xlsx({name[:31]: (headers, found)}),
         file_name=f"{name}.xlsx",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

@@ -544,65 +544,195 @@ def _kpi_view(ws, goal, row, review, start, end) -> GoalKpiView:
     return GoalKpiView(goal["id"], goal["title"], row, shown, judgement)
 
 
-EXPORT_HEADERS = [
+# --- rows for CSV and XLSX ----------------------------------------------------------
+#
+# One function per table the Goals & KPIs page shows, each row a dict keyed by
+# its headers constant, in the order shown. Numbers stay unrounded, in the unit
+# people read (76.4 for 76.4%, `kpis.to_display_number`) beside a "Unit"
+# column; movement stays a share of the way (0.25 for a quarter of the way),
+# as its header says. A missing value stays None: a blank cell, never 0.
+
+OVERVIEW_HEADERS = [
     "Goal",
-    "Goal status",
+    "Status",
     "Owner",
     "Contributing agencies",
+    "Journeys",
+    "KPIs",
+]
+
+
+def overview_rows(board: Dashboard) -> list[dict]:
+    """The dashboard's goals at a glance, one row per goal, worst status first."""
+    return [
+        {
+            "Goal": view.goal["title"],
+            "Status": view.status,
+            "Owner": view.goal.get("owner_agency_name"),
+            "Contributing agencies": _names(a["name"] for a in view.agencies),
+            "Journeys": _names(j["name"] for j in view.journeys),
+            "KPIs": _names(k.row["kpi_name"] for k in view.kpis),
+        }
+        for view in board.goals
+    ]
+
+
+MOVEMENT = "Movement since previous (share of the way)"
+WORST_MOVING_HEADERS = [
+    "Goal",
     "KPI",
     "Measured on",
-    "Unit",
     "KPI status",
-    "Why",
+    "Unit",
     "Latest",
-    "Latest period",
-    "Baseline",
     "Target",
+    MOVEMENT,
+    "Why",
+    "Latest period start",
+    "Latest period end",
+    "Baseline",
     "Direction",
     "Deadline",
-    "Movement since previous (share of the way)",
     "Review date",
 ]
 
 
-def dashboard_rows(board: Dashboard) -> list[dict]:
-    """One row per goal KPI, for CSV and XLSX. Numbers in the unit people read
-    (76.4 for 76.4%), unrounded."""
+def worst_moving_rows(board: Dashboard) -> list[dict]:
+    """Every goal KPI in `Dashboard.worst_moving` order, with what the judgement
+    was made from (latest period, baseline, direction, deadline, review date)."""
     found = []
-    for view in board.goals:
-        base = {
-            "Goal": view.goal["title"],
-            "Goal status": view.status,
-            "Owner": view.goal.get("owner_agency_name") or "",
-            "Contributing agencies": "; ".join(a["name"] for a in view.agencies),
-            "Review date": board.review_date,
+    for k in board.worst_moving():
+        judged, unit = k.judgement, k.unit
+        latest = judged.latest
+        latest_value = latest.value if latest else None
+        found.append(
+            {
+                "Goal": k.goal_title,
+                "KPI": k.row["kpi_name"],
+                "Measured on": k.where,
+                "KPI status": judged.status,
+                "Unit": unit,
+                "Latest": kpis.to_display_number(latest_value, unit),
+                "Target": kpis.to_display_number(k.row["target"], unit),
+                MOVEMENT: judged.movement,
+                "Why": judged.reason,
+                "Latest period start": latest.period_start if latest else None,
+                "Latest period end": latest.period_end if latest else None,
+                "Baseline": kpis.to_display_number(judged.baseline, unit),
+                "Direction": k.row["direction"],
+                "Deadline": k.row["deadline"] or None,
+                "Review date": judged.review_date,
+            }
+        )
+    return found
+
+
+TREND_HEADERS = [
+    "Goal",
+    "KPI",
+    "Measured on",
+    "Unit",
+    "Period start",
+    "Period end",
+    "Value",
+    "Target",
+]
+
+
+def trend_rows(k: GoalKpiView) -> list[dict]:
+    """The values a goal KPI's trend chart shows: each period of the chosen
+    range that has a value, oldest first, with the goal's target."""
+    unit = k.unit
+    target = kpis.to_display_number(k.row["target"], unit)
+    return [
+        {
+            "Goal": k.goal_title,
+            "KPI": k.row["kpi_name"],
+            "Measured on": k.where,
+            "Unit": unit,
+            "Period start": p.period_start,
+            "Period end": p.period_end,
+            "Value": kpis.to_display_number(p.value, unit),
+            "Target": target,
         }
-        if not view.kpis:
-            found.append(base)
-        for k in view.kpis:
-            judged, unit = k.judgement, k.unit
-            latest = judged.latest
+        for p in k.points
+        if p.value is not None
+    ]
+
+
+@dataclass(frozen=True)
+class GoalLine:
+    """One line of the goals table: a goal with one of its KPIs, or a goal
+    that has none (``kpi`` None)."""
+
+    goal: dict  # a `list_goals` row
+    kpi: GoalKpiView | None = None
+
+
+def goal_lines(ws: Workspace, today: datetime.date | None = None) -> list[GoalLine]:
+    """Every goal by title, one line per KPI (judged as of ``today``), and one
+    line for a goal without KPIs."""
+    judged = {view.goal["id"]: view.kpis for view in dashboard(ws, today=today).goals}
+    lines = []
+    for goal in list_goals(ws):
+        attached = judged.get(goal["id"], [])
+        if not attached:
+            lines.append(GoalLine(goal))
+        lines.extend(GoalLine(goal, k) for k in attached)
+    return lines
+
+
+GOAL_TABLE_HEADERS = [
+    "Goal",
+    "Journey",
+    "Owner",
+    "KPI",
+    "KPI status",
+    "Unit",
+    "Baseline",
+    "Target",
+    "Deadline",
+]
+
+
+def goal_table_rows(lines: list[GoalLine]) -> list[dict]:
+    """The goals table (`goal_lines`) as rows for CSV or XLSX.
+
+    A goal without KPIs keeps its own baseline and target, stored as typed
+    (no unit), and has no KPI status.
+    """
+    found = []
+    for line in lines:
+        goal, k = line.goal, line.kpi
+        base = {
+            "Goal": goal["title"],
+            "Journey": goal["journey_title"],
+            "Owner": goal["owner_agency_name"],
+        }
+        if k is None:
             found.append(
                 {
                     **base,
-                    "KPI": k.row["kpi_name"],
-                    "Measured on": k.where,
-                    "Unit": unit,
-                    "KPI status": judged.status,
-                    "Why": judged.reason,
-                    "Latest": kpis.to_display_number(
-                        latest.value if latest else None, unit
-                    ),
-                    "Latest period": (
-                        f"{latest.period_start} to {latest.period_end}"
-                        if latest
-                        else ""
-                    ),
-                    "Baseline": kpis.to_display_number(judged.baseline, unit),
-                    "Target": kpis.to_display_number(k.row["target"], unit),
-                    "Direction": k.row["direction"],
-                    "Deadline": k.row["deadline"] or "",
-                    "Movement since previous (share of the way)": judged.movement,
+                    "KPI": goal["kpi_name"],
+                    "Baseline": goal["baseline"],
+                    "Target": goal["target"],
+                    "Deadline": goal["deadline"] or None,
                 }
             )
+            continue
+        found.append(
+            {
+                **base,
+                "KPI": k.row["kpi_name"],
+                "KPI status": k.judgement.status,
+                "Unit": k.unit,
+                "Baseline": kpis.to_display_number(k.judgement.baseline, k.unit),
+                "Target": kpis.to_display_number(k.row["target"], k.unit),
+                "Deadline": k.row["deadline"] or None,
+            }
+        )
     return found
+
+
+def _names(names) -> str:
+    return "; ".join(names)

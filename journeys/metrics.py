@@ -759,13 +759,16 @@ class StageFunnel:
     """People reaching one stage, and the share of them lost before the next."""
 
     stage: str
-    users: float
+    users: float | None  # None: no measurement for the stage in the period
     next_users: float | None
     abandonment: float | None  # 0..1, None for the last stage or no data
 
     @property
     def lost(self) -> float | None:
-        return None if self.next_users is None else self.users - self.next_users
+        # A stage with no count of its own (a gap) has nobody to lose.
+        if self.users is None or self.next_users is None:
+            return None
+        return self.users - self.next_users
 
     @property
     def rises(self) -> bool:

@@ -5,7 +5,7 @@ Values stay unrounded here; pages round them for display only (PITFALLS 19).
 
 from dataclasses import dataclass
 
-from journeys import maps, metrics
+from journeys import kpis, maps, metrics
 from journeys.errors import JourneyError
 from journeys.metrics import StageFunnel
 from journeys.workspace import Workspace
@@ -174,15 +174,110 @@ def _latest_near(ws, key: str, journey_id: int, step: dict):
     return None, "no measurement yet"
 
 
+# --- rows for CSV and XLSX ----------------------------------------------------------
+#
+# One function per table the pages show, each row a dict keyed by its headers
+# constant. Numbers stay unrounded, in the unit people read: a share of a
+# whole is a percentage (26.315... for 26.3%) with "(%)" in its header, and a
+# KPI value is `kpis.to_display_number` of it beside a "Unit" column, as in
+# `goals.dashboard_rows`. A missing value stays None, which is a blank cell.
+
+FUNNEL_HEADERS = ["Stage", "Users", "Reached next stage", "Lost", "Abandonment (%)"]
+
+
 def funnel_rows(stages: list[StageFunnel]) -> list[dict]:
-    """A funnel as rows for CSV or XLSX: counts, and shares as percentages."""
+    """A funnel as rows for CSV or XLSX: counts, and shares as percentages.
+
+    >>> [(r["Lost"], r["Abandonment (%)"]) for r in funnel_rows(
+    ...     metrics.funnel([("Start", 1000), ("Upload", 750), ("Submit", None)]))]
+    [(250, 25.0), (None, None), (None, None)]
+    """
     return [
         {
             "Stage": s.stage,
             "Users": s.users,
             "Reached next stage": s.next_users,
             "Lost": s.lost,
-            "Abandonment (%)": None if s.abandonment is None else s.abandonment * 100,
+            "Abandonment (%)": _percent(s.abandonment),
         }
         for s in stages
     ]
+
+
+STEP_KPI_HEADERS = [
+    "Stage",
+    "Step",
+    "KPI",
+    "Unit",
+    "Latest",
+    "Period start",
+    "Period end",
+    "Measured on",
+]
+
+
+def step_kpi_rows(found: list[StepKpi]) -> list[dict]:
+    """The KPIs on a journey's steps (`step_kpis`) as rows for CSV or XLSX."""
+    return [
+        {
+            "Stage": k.stage,
+            "Step": k.step,
+            "KPI": k.kpi_name,
+            "Unit": k.unit,
+            "Latest": kpis.to_display_number(k.value, k.unit),
+            "Period start": k.period_start,
+            "Period end": k.period_end,
+            "Measured on": k.measured_on,
+        }
+        for k in found
+    ]
+
+
+SATISFACTION_HEADERS = ["Level", "Meaning", "Answers", "Share (%)"]
+
+
+def satisfaction_rows(summary: SatisfactionSummary) -> list[dict]:
+    """A journey's answers per satisfaction level, 1 to 5, with each level's
+    share of all answers; no share when there are no answers."""
+    answers = summary.answers
+    return [
+        {
+            "Level": level,
+            "Meaning": meaning,
+            "Answers": summary.counts[level],
+            "Share (%)": _percent(summary.counts[level] / answers if answers else None),
+        }
+        for level, meaning in SATISFACTION_LEVELS.items()
+    ]
+
+
+SURVEY_HEADERS = [
+    "Survey",
+    "Measure",
+    "Question",
+    "Respondents",
+    "From partial responses",
+    "First month",
+    "Last month",
+]
+
+
+def survey_overview_rows(overview: list[dict]) -> list[dict]:
+    """The survey answers overview (`surveys.survey_overview`) as rows for CSV
+    or XLSX, with each question's whole wording."""
+    return [
+        {
+            "Survey": row["survey"],
+            "Measure": row["measure_label"],
+            "Question": row["question"],
+            "Respondents": row["respondents"],
+            "From partial responses": row["from_partial"],
+            "First month": row["first_month"],
+            "Last month": row["last_month"],
+        }
+        for row in overview
+    ]
+
+
+def _percent(share: float | None) -> float | None:
+    return None if share is None else share * 100
