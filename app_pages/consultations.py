@@ -57,7 +57,7 @@ def main() -> None:
             widget_key="session-choice",
             format_func=labels.get,
         )
-        session = sessions.get_session(ws, session_id)
+        session = sessions.session_as_seen_by(ws, actor, session_id)
         run, said, details, paper = st.tabs(
             ["Run", "Feedback", "Details and minutes", "Paper forms"]
         )
@@ -97,10 +97,15 @@ def _render_plan(ws, actor, choices: dict) -> None:
 
 
 def _session_form(
-    prefix: str, row: dict | None, choices: dict, submit_label: str
+    prefix: str,
+    row: dict | None,
+    choices: dict,
+    submit_label: str,
+    with_minutes: bool = True,
 ) -> ConsultationSession | None:
     """The session form, filled from ``row`` when editing; the entered
-    session when submitted, else None."""
+    session when submitted, else None. Without ``with_minutes`` the form has
+    no minutes field and the session entered keeps the stored minutes."""
     row = row or {}
     starts = row.get("starts_at") or _next_hour()
     start_day, start_time = starts.split("T")
@@ -183,9 +188,11 @@ def _session_form(
             step=1,
             key=f"{prefix}-online",
         )
-        minutes = st.text_area(
-            "Minutes", row.get("minutes", ""), height=160, key=f"{prefix}-minutes"
-        )
+        minutes = None  # keeps the stored minutes
+        if with_minutes:
+            minutes = st.text_area(
+                "Minutes", row.get("minutes") or "", height=160, key=f"{prefix}-minutes"
+            )
         if not st.form_submit_button(submit_label, type="primary"):
             return None
     return ConsultationSession(
@@ -244,6 +251,12 @@ def _render_run(ws, actor, session: dict) -> None:
         )
         st.code(link, language=None)
     consult_ui.render_run_controls(ws, actor, session, "run")
+    if not feedback.may_see_personal_data(actor, session):
+        st.caption(
+            "The facilitator screen shows feedback before moderation, so it is "
+            "for the session's facilitator and the host agency."
+        )
+        return
     st.page_link(
         "app_pages/facilitate.py",
         label="Open the facilitator screen to project",
@@ -260,8 +273,10 @@ def _render_feedback(ws, actor, session: dict) -> None:
         return
     if not feedback.may_see_personal_data(actor, session):
         st.caption(
-            "You see approved feedback only: new feedback and contact details "
-            "are for the facilitator and the agency that owns the change."
+            "You see approved feedback only, unless it led to a change your "
+            "agency owns: new feedback and contact details are for the "
+            "session's facilitator, the host agency and the agency that owns "
+            "the change."
         )
     if not found:
         st.info("No feedback yet.")
@@ -404,8 +419,11 @@ def _render_details(ws, actor, session: dict, choices: dict) -> None:
     access = session["access_offered"]
     offered = ", ".join(shared.md(a) for a in access) if access else "None"
     st.markdown(f"**Access arrangements offered:** {offered}")
+    readable = session["may_read_minutes"]
+    if not readable:
+        st.info(sessions.MINUTES_KEPT)
     prefix = f"session-{session['id']}-v{session['version']}"
-    edited = _session_form(prefix, session, choices, "Save details")
+    edited = _session_form(prefix, session, choices, "Save details", readable)
     if edited is None:
         return
     saved = shared.attempt(

@@ -4,7 +4,9 @@ Opened as ``/facilitate?session=ID`` from Consultations. It shows where to
 join and the code in large letters, how many people joined and how much
 feedback came in, and the feedback revealed so far, refreshed every few
 seconds. Feedback held until revealed, hidden or merged never shows here;
-contact details never do.
+contact details never do. Revealed feedback may not be moderated yet, so the
+screen is only for the session's facilitator and the host agency
+(`sessions.projection` checks).
 """
 
 import html
@@ -47,9 +49,10 @@ def main() -> None:
                 "for facilitators, as it shows feedback before moderation."
             )
             return
-        session = shared.attempt(sessions.get_session, ws, session_id)
-        if session is shared.FAILED:
+        shown = shared.attempt(sessions.projection, ws, actor, session_id)
+        if shown is shared.FAILED:
             return
+        session = shown["session"]
         st.title(session["title"])
         with st.expander("Facilitator controls", expanded=True):
             consult_ui.render_run_controls(ws, actor, session, "screen")
@@ -79,7 +82,9 @@ def _chosen_session(ws) -> int | None:
 @st.fragment(run_every=REFRESH_SECONDS)
 def _render_screen(session_id: int) -> None:
     with shared.open_workspace() as ws:
-        shown = shared.attempt(sessions.projection, ws, session_id)
+        shown = shared.attempt(
+            sessions.projection, ws, shared.acting_user(), session_id
+        )
     if shown is shared.FAILED:
         return
     st.html(_SCREEN_CSS)

@@ -4,6 +4,7 @@ Not a navigation page: `app.py` lists the pages, and they import this module.
 """
 
 import contextlib
+import dataclasses
 import logging
 import re
 from collections.abc import Callable, Iterator, Sequence
@@ -11,7 +12,7 @@ from typing import Any
 
 import streamlit as st
 
-from journeys import kpis
+from journeys import agencies, kpis
 from journeys.access import DEMO_ADMIN, DEMO_EDITOR, Actor, Role
 from journeys.errors import JourneyError
 from journeys.tabular import write_csv, write_xlsx
@@ -36,6 +37,8 @@ ROLE_LABELS = {
 # Session keys that are not widget keys, so they survive page switches
 # (PITFALLS 3): widgets are re-seeded from them on every page.
 ROLE_KEY = "acting_role"
+AGENCY_KEY = "acting_agency_id"  # None: works for no agency
+_AGENCY_NAME_KEY = "acting_agency_name"
 JOURNEY_KEY = "current_journey_id"
 _FLASH_KEY = "flash_message"
 
@@ -57,8 +60,19 @@ def open_workspace() -> Iterator[Workspace]:
 
 
 def acting_user() -> Actor:
-    """The person this browser session acts as (the demo editor by default)."""
-    return DEMO_ACTORS[st.session_state.get(ROLE_KEY, "editor")]
+    """The person this browser session acts as (the demo editor by default),
+    working for the agency chosen under "Works for (demo)", if any."""
+    actor = DEMO_ACTORS[st.session_state.get(ROLE_KEY, "editor")]
+    agency_id = st.session_state.get(AGENCY_KEY)
+    if agency_id is None:
+        return actor
+    # A demo user at an agency is another person than the one with none: a
+    # session's facilitator is recognised by name, so the name says where
+    # they work ("demo facilitator at Carers Together").
+    agency_name = st.session_state.get(_AGENCY_NAME_KEY) or f"agency {agency_id}"
+    return dataclasses.replace(
+        actor, name=f"{actor.name} at {agency_name}", agency_id=agency_id
+    )
 
 
 def start_page(title: str) -> None:
@@ -68,7 +82,10 @@ def start_page(title: str) -> None:
 
 
 def render_actor_picker() -> None:
-    """The sidebar choice of demo role, so role checks can be seen at work."""
+    """The sidebar choice of demo role and agency, so role checks and who
+    sees personal data can be seen at work."""
+    with open_workspace() as ws:
+        agency_names = {a["id"]: a["name"] for a in agencies.list_agencies(ws)}
     with st.sidebar:
         remembered_choice(
             "Act as (demo)",
@@ -83,6 +100,21 @@ def render_actor_picker() -> None:
             "reads; a facilitator runs consultation sessions; an editor edits "
             "and imports personas, journeys, goals and measurements; an admin "
             "also rebuilds whole workspaces. Choose Viewer to see a save refused."
+        )
+        agency_id = remembered_choice(
+            "Works for (demo)",
+            [None, *agency_names],
+            store_key=AGENCY_KEY,
+            widget_key="acting_agency_choice",
+            format_func=lambda i: "No agency" if i is None else agency_names[i],
+            default=None,
+        )
+        st.session_state[_AGENCY_NAME_KEY] = agency_names.get(agency_id)
+        st.caption(
+            "Contact details, unmoderated feedback and minutes of a consultation "
+            "are shown only to the facilitator who planned it and to facilitators "
+            "or above at the host agency or an agency owning a change it led to: "
+            "choose an agency to see what its staff see."
         )
 
 

@@ -2,10 +2,11 @@
 
 Personal data. Feedback can hold it in two places: the contact details a
 participant chose to leave, and whatever they typed in their own words.
-Both are shown only to the session's facilitator and to the agencies that
-own a change the feedback led to (`may_see_personal_data`). Everyone else,
-and every shared report, sees only feedback a moderator approved, and never
-contact details.
+Both are shown only to the session's facilitator (whoever planned it), the
+host agency's staff, and the staff of agencies owning a change the feedback
+led to: the rule is `may_see_personal_data`, written out in
+journeys/sessions.py. Everyone else, and every shared report, sees only
+feedback a moderator approved, and never contact details or devices.
 
 A moderator removes personal data with `redact_text` (a piece of the text,
 replaced by `REDACTED`) or `remove_contact`. What was removed is not kept
@@ -21,7 +22,13 @@ from journeys import sessions
 from journeys.access import Actor, Role, require
 from journeys.errors import ImportFailed, JourneyError, PermissionDenied
 from journeys.models import SHORT_TEXT_MAX, _Checker
-from journeys.sessions import FEELINGS, STANCES, FeedbackEntry, ParticipantView
+from journeys.sessions import (
+    FEELINGS,
+    STANCES,
+    FeedbackEntry,
+    ParticipantView,
+    may_see_personal_data,
+)
 from journeys.tabular import read_table, write_csv
 from journeys.workspace import Workspace, translated_errors
 from storage import improvements, rows
@@ -49,31 +56,15 @@ _FEELING_WORDS = {word.casefold(): value for value, word in FEELINGS.items()}
 
 # --- who sees what ------------------------------------------------------------
 
-
-def may_see_personal_data(
-    actor: Actor, session: dict, owning_agency_ids: set[int] | frozenset = frozenset()
-) -> bool:
-    """True for the session's facilitator and the agencies owning a change.
-
-    That is: the facilitator role or above, working for the host agency or
-    for an agency that owns an improvement item the feedback led to. People
-    with no agency recorded (the demo users, until accounts exist) count as
-    the facilitator.
-    """
-    if not actor.can(Role.FACILITATOR):
-        return False
-    if actor.agency_id is None:
-        return True
-    return (
-        actor.agency_id == session["host_agency_id"]
-        or actor.agency_id in owning_agency_ids
-    )
+# The rule, `may_see_personal_data`, lives with the sessions, whose minutes
+# follow it too; pages may name it from here, where the feedback is read.
 
 
 def list_feedback(ws: Workspace, actor: Actor, session_id: int) -> list[dict]:
     """A session's feedback as this actor may see it.
 
-    The facilitator and owning agencies get everything, each row with its
+    Those who may see a piece's personal data (`may_see_personal_data`,
+    with the agencies owning an item that piece led to) get it whole, with its
     ``contact`` (None when none was left) and ``may_moderate`` True. Others
     get approved feedback only, without contact details or the device it
     came from, and ``may_moderate`` False.
@@ -384,8 +375,9 @@ def _moderator_gets(ws: Workspace, actor: Actor, feedback_id: int, doing: str):
     owners = _owning_agencies(ws, stored.feedback_by_ids(ws.db, [feedback_id]))
     if not may_see_personal_data(actor, session, owners.get(feedback_id, set())):
         raise PermissionDenied(
-            f"{actor.name} cannot {doing}: only the session's facilitator and the "
-            "agencies owning a change it led to may moderate this feedback."
+            f"{actor.name} cannot {doing}: only the session's facilitator, the "
+            "host agency and the agencies owning a change it led to may moderate "
+            "this feedback."
         )
     return feedback
 

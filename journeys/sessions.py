@@ -17,6 +17,11 @@ so it holds across browser sessions and server threads:
 
 A device is the random token the participant's browser session holds; only
 its hash is stored.
+
+A session's facilitator is the person who planned it: their name is the
+session's ``created_by``. What participants said before moderation, their
+contact details and devices, and the session's minutes are personal data;
+`may_see_personal_data` says who may see them.
 """
 
 import dataclasses
@@ -114,7 +119,10 @@ class ConsultationSession:
     access_offered: list[str] = field(default_factory=list)
     attended_in_person: int | None = None
     attended_online: int | None = None
-    minutes: str = ""
+    # Written after the meeting; may name people, so personal data. None (on
+    # an update) keeps the stored minutes: what someone who may not read
+    # them sends.
+    minutes: str | None = ""
 
     def validated(self) -> "ConsultationSession":
         check = _Checker()
@@ -137,7 +145,9 @@ class ConsultationSession:
             attended_online=check.whole_number(
                 "attended_online", self.attended_online, 0, 100_000
             ),
-            minutes=check.text("minutes", self.minutes, limit=LONG_TEXT_MAX),
+            minutes=None
+            if self.minutes is None
+            else check.text("minutes", self.minutes, limit=LONG_TEXT_MAX),
         )
         if cleaned.mode in ("in person", "hybrid") and not cleaned.place:
             check.problems["place"] = f"is required for a session held {cleaned.mode}"
@@ -254,12 +264,113 @@ def clean_typed_text(text: str | None) -> str:
     return "".join(ch for ch in text if ch in "\n\t" or ord(ch) >= 32).strip()
 
 
+# --- who sees personal data ----------------------------------------------------
+
+MINUTES_KEPT = "Minutes are kept for the facilitator and the owning agencies."
+
+
+def facilitator(session: dict) -> str:
+    """The name of the session's facilitator: the person who planned it.
+
+    >>> facilitator({"created_by": "Sam Okafor"})
+    'Sam Okafor'
+    """
+    return session["created_by"]
+
+
+def may_see_personal_data(
+    actor: Actor, session: dict, owning_agency_ids: set[int] | frozenset = frozenset()
+) -> bool:
+    """Whether ``actor`` may see personal data given in ``session``.
+
+    Personal data here is: the contact details a participant left, the
+    device their feedback came from, feedback nobody has approved yet (its
+    text may still name people), and the session's minutes.
+
+    Only someone with at least the facilitator role may see it, and only if
+    they are one of these:
+
+    * the session's facilitator: the person who planned it, recognised by
+      name (`facilitator`);
+    * someone working for the agency hosting the session;
+    * someone working for an agency in ``owning_agency_ids``: the agencies
+      owning an improvement item the feedback led to.
+
+    Nobody else: not viewers, not staff of other agencies, not people with
+    no agency recorded who did not plan the session (the demo users unless
+    they choose an agency), and not admins either, since the promise is
+    that personal data is never shown beyond the facilitator and the
+    owning agencies.
+
+    >>> host = {"created_by": "Sam", "host_agency_id": 1}
+    >>> may_see_personal_data(Actor("Sam", Role.FACILITATOR), host)
+    True
+    >>> may_see_personal_data(Actor("Kim", Role.ADMIN), host)
+    False
+    >>> may_see_personal_data(Actor("Kim", Role.EDITOR, agency_id=2), host, {2})
+    True
+    >>> may_see_personal_data(Actor("Sam", Role.VIEWER), host)
+    False
+    """
+    if not actor.can(Role.FACILITATOR):
+        return False
+    if actor.name == facilitator(session):
+        return True
+    if actor.agency_id is None:
+        return False
+    return (
+        actor.agency_id == session["host_agency_id"]
+        or actor.agency_id in owning_agency_ids
+    )
+
+
+def may_read_minutes(ws: Workspace, actor: Actor, session: dict) -> bool:
+    """Whether ``actor`` may read the session's minutes.
+
+    Minutes cover the whole meeting, so the owning agencies are those owning
+    an improvement item that any of the session's feedback led to.
+    """
+    if not actor.can(Role.FACILITATOR):
+        return False  # spares the query below for most readers
+    owners = stored.session_owning_agencies(ws.db, session["id"])
+    return may_see_personal_data(actor, session, owners)
+
+
+def session_as_seen_by(ws: Workspace, actor: Actor, session_id: int) -> dict:
+    """One session as ``actor`` may see it: with ``may_read_minutes``, and
+    ``minutes`` None unless they may read them. Raises `NotFound`."""
+    session = get_session(ws, session_id)
+    allowed = may_read_minutes(ws, actor, session)
+    return {
+        **session,
+        "minutes": session["minutes"] if allowed else None,
+        "may_read_minutes": allowed,
+    }
+
+
+def _require_facilitator_or_host(actor: Actor, session: dict, doing: str) -> None:
+    # The session's feedback as a whole, before moderation: an agency owning
+    # the change one piece led to has no claim on the rest.
+    if not may_see_personal_data(actor, session):
+        raise PermissionDenied(
+            f"{actor.name} cannot {doing}: it shows feedback before moderation, "
+            "so it is for the session's facilitator and the host agency only."
+        )
+
+
 # --- planning ---------------------------------------------------------------
 
 
 def list_sessions(ws: Workspace) -> list[dict]:
-    """Sessions, newest first, with host name and feedback count."""
-    return stored.list_sessions(ws.db)
+    """Sessions, newest first, with host name and feedback count.
+
+    Without their minutes, which are personal data: read them through
+    `session_as_seen_by`.
+    """
+    found = stored.list_sessions(ws.db)
+    for session in found:
+        session.pop("minutes", None)
+    return found
 
 
 def get_session(ws: Workspace, session_id: int) -> dict:
@@ -274,14 +385,21 @@ def session_from_row(row: dict) -> ConsultationSession:
 
 
 def create_session(ws: Workspace, actor: Actor, session: ConsultationSession) -> int:
-    """Plan a session; return its id. Needs the facilitator role."""
+    """Plan a session; return its id. Needs the facilitator role.
+
+    The actor becomes the session's facilitator (`facilitator`).
+    """
     require(actor, Role.FACILITATOR, "plan a consultation session")
     session = session.validated()
+    if session.minutes is None:
+        session = dataclasses.replace(session, minutes="")
     _check_references(ws, session)
-    with translated_errors():
-        return rows.insert_row(
+    with translated_errors(), ws.transaction():
+        session_id = rows.insert_row(
             ws.db, "consultation_session", as_columns(session), actor.name
         )
+        _keep_minutes_out_of_the_log(ws, session_id)
+    return session_id
 
 
 def update_session(
@@ -291,11 +409,25 @@ def update_session(
     version: int,
     session: ConsultationSession,
 ) -> dict:
-    """Save edited details, attendance or minutes. Raises `EditConflict`."""
+    """Save edited details, attendance or minutes. Raises `EditConflict`.
+
+    Minutes (None keeps them) can be changed only by those who may read
+    them (`may_read_minutes`); anyone else gets `PermissionDenied`.
+    """
     require(actor, Role.FACILITATOR, "edit a consultation session")
     session = session.validated()
     _check_references(ws, session)
-    return _save(ws, actor, session_id, version, as_columns(session))
+    changes = as_columns(session)
+    if session.minutes is None:
+        del changes["minutes"]
+    elif not may_read_minutes(ws, actor, get_session(ws, session_id)):
+        raise PermissionDenied(
+            f"{actor.name} cannot change these minutes: {MINUTES_KEPT}"
+        )
+    with translated_errors(), ws.transaction():
+        saved = _save(ws, actor, session_id, version, changes)
+        _keep_minutes_out_of_the_log(ws, session_id)
+    return saved
 
 
 # --- running ----------------------------------------------------------------
@@ -404,13 +536,16 @@ def end_session(
     return _save(ws, actor, session_id, version, changes)
 
 
-def projection(ws: Workspace, session_id: int) -> dict:
+def projection(ws: Workspace, actor: Actor, session_id: int) -> dict:
     """What the projected screen shows: counts, and feedback that is revealed.
 
     Hidden and merged feedback never shows; held feedback shows once revealed.
-    Contact details never show.
+    Contact details never show. Revealed feedback may not be moderated yet,
+    so only the session's facilitator and the host agency's facilitators
+    and above get it (`may_see_personal_data`); others get `PermissionDenied`.
     """
     session = get_session(ws, session_id)
+    _require_facilitator_or_host(actor, session, "open the facilitator screen")
     found = stored.session_feedback(ws.db, session_id)
     wall = [
         {"id": f["id"], "what_happened": f["what_happened"], "where": where(f)}
@@ -654,6 +789,18 @@ def _save(
         return rows.update_row(
             ws.db, "consultation_session", session_id, version, changes, actor.name
         )
+
+
+def _keep_minutes_out_of_the_log(ws: Workspace, session_id: int) -> None:
+    # The change log is shown to everyone (recent edits on the home page), so
+    # it must not hold the minutes; they live on the session row alone.
+    stored.mask_logged_fields(
+        ws.db,
+        "consultation_session",
+        session_id,
+        ("minutes",),
+        placeholder=stored.MINUTES_MASKED,
+    )
 
 
 def _expect_state(

@@ -6,11 +6,11 @@ editable tables (``consultation_session``, ``feedback``) are written through
 
 Two things differ from other tables, because feedback may hold personal data:
 
-* the change log never keeps what a participant typed: right after a
-  feedback row is created or its text is changed, `mask_logged_fields`
-  replaces the text in that row's log entries with a placeholder, inside the
-  same transaction. The text lives only on the feedback row itself, where
-  the domain decides who may read it;
+* the change log never keeps what a participant typed, nor a session's
+  minutes: right after a feedback row is created or its text is changed (or
+  a session saved), `mask_logged_fields` replaces the text in that row's log
+  entries with a placeholder, inside the same transaction. The text lives
+  only on its own row, where the domain decides who may read it;
 * contact details live in ``feedback_contact``, which is neither versioned
   nor logged, so removing them leaves no copy in the database's tables.
 """
@@ -23,6 +23,8 @@ from storage.rows import rows
 
 # What the change log holds instead of a participant's words.
 MASKED = "(not logged: feedback text is kept only on the feedback record)"
+# What it holds instead of a session's minutes, which may name people.
+MINUTES_MASKED = "(not logged: minutes are kept only on the session record)"
 
 
 # --- sessions -------------------------------------------------------------
@@ -43,6 +45,22 @@ def list_sessions(db: sqlite_utils.Database) -> list[dict]:
         ORDER BY consultation_session.starts_at DESC, consultation_session.id DESC
         """,
     )
+
+
+def session_owning_agencies(db: sqlite_utils.Database, session_id: int) -> set[int]:
+    """Agencies owning an improvement item some of the session's feedback led to."""
+    found = db.execute(
+        """
+        SELECT DISTINCT improvement_item.owning_agency_id
+        FROM feedback
+        JOIN feedback_item ON feedback_item.feedback_id = feedback.id
+        JOIN improvement_item ON improvement_item.id = feedback_item.item_id
+        WHERE feedback.session_id = ?
+            AND improvement_item.owning_agency_id IS NOT NULL
+        """,
+        [session_id],
+    ).fetchall()
+    return {row[0] for row in found}
 
 
 def find_session_by_code(db: sqlite_utils.Database, code: str) -> dict | None:
@@ -284,9 +302,13 @@ def unlink_feedback_item(
 
 
 def mask_logged_fields(
-    db: sqlite_utils.Database, table: str, row_id: int, fields: tuple[str, ...]
+    db: sqlite_utils.Database,
+    table: str,
+    row_id: int,
+    fields: tuple[str, ...],
+    placeholder: str = MASKED,
 ) -> int:
-    """Replace ``fields`` in every change-log entry of one row by `MASKED`.
+    """Replace ``fields`` in every change-log entry of one row by ``placeholder``.
 
     Returns how many entries were changed. Run inside the transaction that
     wrote the row, so the text is never committed to the log.
@@ -297,7 +319,8 @@ def mask_logged_fields(
         [table, row_id],
     ).fetchall()
     for log_id, before, after in found:
-        new_before, new_after = _masked(before, fields), _masked(after, fields)
+        new_before = _masked(before, fields, placeholder)
+        new_after = _masked(after, fields, placeholder)
         if (new_before, new_after) != (before, after):
             db.execute(
                 "UPDATE change_log SET before = ?, after = ? WHERE id = ?",
@@ -307,15 +330,17 @@ def mask_logged_fields(
     return changed
 
 
-def _masked(values: str | None, fields: tuple[str, ...]) -> str | None:
+def _masked(
+    values: str | None, fields: tuple[str, ...], placeholder: str
+) -> str | None:
     if values is None:
         return None
     loaded = json.loads(values)
-    if not any(f in loaded and loaded[f] != MASKED for f in fields):
+    if not any(f in loaded and loaded[f] != placeholder for f in fields):
         return values
     for field in fields:
         if field in loaded:
-            loaded[field] = MASKED
+            loaded[field] = placeholder
     return json.dumps(loaded, ensure_ascii=False, default=str, sort_keys=True)
 
 

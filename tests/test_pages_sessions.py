@@ -6,8 +6,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from journeys import feedback, improvements, maps, sessions, you_said
-from journeys.access import DEMO_EDITOR
+from journeys import agencies, feedback, improvements, maps, sessions, you_said
+from journeys.access import DEMO_EDITOR, Actor, Role
 from journeys.workspace import Workspace
 from tests.ui_workspace import build_template, copy_workspace
 
@@ -358,3 +358,113 @@ def test_entering_paper_forms(demo_db):
         (None, "assisted", "Said at the table"),
     ]
     assert [f["stage_name"] for f in given[:2]] == ["Other money", "About you"]
+
+
+# --- issue 6: personal data only for the facilitator and owning agencies --------
+
+MINUTES = "Jo Bloggs spoke about caring for her mother"
+CONTACT = "jo@example.org"
+
+
+def facilitated_session(path: Path) -> tuple[int, dict[str, int]]:
+    """A session planned by the demo facilitator (no agency), hosted by the
+    first agency, with minutes and approved feedback that left a contact.
+    Returns its id and {"host": id, "other": id} of two demo agencies."""
+    planner = Actor("demo facilitator", Role.FACILITATOR)  # as the sidebar's
+    with Workspace.open(path) as ws:
+        host, other = (a["id"] for a in agencies.list_agencies(ws)[:2])
+        session_id = sessions.create_session(
+            ws,
+            planner,
+            sessions.ConsultationSession(
+                "Carers' evening",
+                "2025-03-04 18:30",
+                place="Central Library",
+                host_agency_id=host,
+                journey_ids=[maps.find_journey(ws, CARERS)],
+                minutes=MINUTES,
+            ),
+        )
+        row = sessions.get_session(ws, session_id)
+        code = sessions.open_session(ws, planner, session_id, row["version"])
+        sessions.join_session(ws, code["join_code"], "phone-1")
+        entry = sessions.FeedbackEntry("Asked for payslips twice", contact=CONTACT)
+        said = sessions.submit_feedback(
+            ws, sessions.PARTICIPANT, session_id, entry, "phone-1"
+        )
+        row = feedback._get(ws, said)
+        feedback.moderate(ws, planner, said, row["version"], "approved")
+    return session_id, {"host": host, "other": other}
+
+
+def everything_shown(at: AppTest) -> str:
+    """Every text on the page, the values of its text boxes included."""
+    boxes = [e.value or "" for e in (*at.text_area, *at.text_input)]
+    return "\n".join([texts(at), html_text(at), *boxes])
+
+
+def page_links(at: AppTest) -> list[str]:
+    return [link.proto.label for link in at.get("page_link")]
+
+
+def consultations_as_facilitator() -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=30)
+    at.session_state["acting_role"] = "facilitator"
+    at.run()
+    at.switch_page("app_pages/consultations.py")
+    return run(at)
+
+
+def test_6_regression_the_planning_facilitator_sees_contact_and_minutes(demo_db):
+    facilitated_session(demo_db)
+    at = consultations_as_facilitator()
+    shown = everything_shown(at)
+    assert "Asked for payslips twice" in shown
+    assert f"Contact (personal data): {CONTACT}" in shown
+    assert MINUTES in [e.value for e in at.text_area]
+    assert sessions.MINUTES_KEPT not in shown
+
+
+def test_6_regression_a_facilitator_of_another_agency_sees_neither(demo_db):
+    _, agency = facilitated_session(demo_db)
+    at = consultations_as_facilitator()
+    at.sidebar.selectbox(key="acting_agency_choice").set_value(agency["other"])
+    run(at)
+    shown = everything_shown(at)
+    assert "Asked for payslips twice" in shown  # approved: shown to anyone
+    assert CONTACT not in shown
+    assert "Jo Bloggs" not in shown
+    assert sessions.MINUTES_KEPT in [e.value for e in at.info]
+    assert page_links(at) == []
+
+    # The same demo role working for the host agency sees them again.
+    at.sidebar.selectbox(key="acting_agency_choice").set_value(agency["host"])
+    run(at)
+    shown = everything_shown(at)
+    assert f"Contact (personal data): {CONTACT}" in shown
+    assert MINUTES in [e.value for e in at.text_area]
+    assert page_links(at) == ["Open the facilitator screen to project"]
+
+
+def test_6_regression_an_admin_who_did_not_plan_it_sees_neither(demo_db):
+    facilitated_session(demo_db)
+    at = AppTest.from_file(APP, default_timeout=30)
+    at.session_state["acting_role"] = "admin"
+    at.run()
+    at.switch_page("app_pages/consultations.py")
+    shown = everything_shown(run(at))
+    assert "Asked for payslips twice" in shown
+    assert CONTACT not in shown and "Jo Bloggs" not in shown
+
+
+def test_6_regression_the_facilitator_screen_refuses_another_agency(demo_db):
+    session_id, agency = facilitated_session(demo_db)
+    at = AppTest.from_file(APP, default_timeout=30)
+    at.session_state["acting_role"] = "facilitator"
+    at.session_state["acting_agency_id"] = agency["other"]
+    at.run()
+    at.switch_page("app_pages/facilitate.py")
+    at.query_params["session"] = str(session_id)
+    run(at)
+    assert "open the facilitator screen" in at.error[0].value
+    assert "Asked for payslips twice" not in html_text(at)
