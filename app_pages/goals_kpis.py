@@ -15,7 +15,7 @@ import dataclasses
 import pandas as pd
 import streamlit as st
 
-from app_pages import measurement_entry, shared
+from app_pages import funnel_ui, measurement_entry, shared
 from journeys import agencies, goals, kpis, maps, metrics, performance, surveys
 from journeys.models import Goal
 
@@ -247,10 +247,7 @@ def _trend_chart(k: goals.GoalKpiView) -> tuple[pd.DataFrame, dict]:
 
 def _render_stage_users(ws) -> None:
     st.header("Users per stage")
-    st.caption(
-        "Abandonment at a stage = 1 - (users reaching the next stage / users "
-        "reaching this stage), in the chosen period. The last stage has none."
-    )
+    st.caption(funnel_ui.FORMULA)
     found = performance.journeys_with_stage_users(ws)
     if not found:
         st.info("No journey has users-per-stage measurements yet.")
@@ -259,137 +256,11 @@ def _render_stage_users(ws) -> None:
 
 
 def _render_funnel(ws, journey: dict) -> None:
-    st.subheader(journey["title"], anchor=False)
-    periods = performance.stage_user_periods(ws, journey["id"])
-    period = st.selectbox(
-        "Period starting", periods, key=f"journey-{journey['id']}-stage-users-week"
-    )
-    stages = performance.stage_funnel(ws, journey["id"], period)
-    frame, spec = _funnel_chart(stages)
-    st.vega_lite_chart(frame, spec, width="stretch")
-    st.table(_funnel_table(stages), hide_index=True)
-    shared.table_downloads(
-        f"funnel-{journey['id']}-{period}",
-        performance.FUNNEL_HEADERS,
-        performance.funnel_rows(stages),
-        f"journey-{journey['id']}-funnel-export",
-        f"the funnel of {shared.md(journey['title'])}",
-    )
-    rising = [s.stage for s in stages if s.rises]
-    if rising:
-        st.warning(
-            "More people reached the next stage than this one at: "
-            + ", ".join(rising)
-            + ". The data is inconsistent (people counted twice, or entering "
-            "mid-journey); those rates are not used."
-        )
-    worst = metrics.stage_to_fix_first([s for s in stages if not s.rises])
-    if worst is not None:
-        st.markdown(
-            f"**Stage to fix first:** {worst.stage}, where "
-            f"{shared.percent(worst.abandonment)} of the people who reach it "
-            "do not reach the next stage."
-        )
-    step_kpis = performance.step_kpis(ws, journey["id"])
-    if step_kpis:
-        st.markdown("**KPIs on the steps**")
-        st.table(
-            pd.DataFrame(
-                {
-                    "Stage": s.stage,
-                    "Step": s.step,
-                    "KPI": s.kpi_name,
-                    "Latest": kpis.display_value(s.value, s.unit),
-                    "Period": f"{s.period_start} to {s.period_end}"
-                    if s.period_start
-                    else "None",
-                    "Measured on": s.measured_on,
-                }
-                for s in step_kpis
-            ),
-            hide_index=True,
-        )
-        shared.table_downloads(
-            f"step-kpis-{journey['id']}",
-            performance.STEP_KPI_HEADERS,
-            performance.step_kpi_rows(step_kpis),
-            f"journey-{journey['id']}-step-kpis-export",
-            f"the step KPIs of {shared.md(journey['title'])}",
-        )
-
-
-def _funnel_chart(stages: list[metrics.StageFunnel]) -> tuple[pd.DataFrame, dict]:
-    """Users reaching each stage, in journey order, labelled with abandonment."""
-    frame = pd.DataFrame(
-        {
-            "Stage": f"{number}. {s.stage}",
-            "Users": s.users,
-            "Abandonment": shared.percent(s.abandonment, empty=""),
-        }
-        for number, s in enumerate(stages, start=1)
-        if s.users is not None
-    )
-    order = list(frame["Stage"]) if len(frame) else []
-    encoding = {
-        "y": {
-            "field": "Stage",
-            "type": "nominal",
-            "sort": order,
-            "title": None,
-            "axis": {"labelLimit": 240},
-        },
-        "x": {
-            "field": "Users",
-            "type": "quantitative",
-            "title": "Users reaching the stage",
-        },
-    }
-    spec = {
-        "height": 40 * max(1, len(order)),
-        "encoding": encoding,
-        "layer": [
-            {
-                "mark": "bar",
-                "encoding": {
-                    "tooltip": [
-                        {"field": "Stage"},
-                        {"field": "Users", "type": "quantitative"},
-                        {"field": "Abandonment"},
-                    ]
-                },
-            },
-            {
-                "mark": {"type": "text", "align": "left", "dx": 4},
-                "encoding": {"text": {"field": "Abandonment"}},
-            },
-        ],
-    }
-    return frame, spec
-
-
-def _funnel_table(stages: list[metrics.StageFunnel]) -> pd.DataFrame:
-    return pd.DataFrame(
-        {
-            "Stage": stage.stage,
-            "Users": shared.whole_or_decimal(stage.users),
-            "Reached next stage": _next_users(stage),
-            "Lost": _lost(stage),
-            "Abandonment": shared.percent(stage.abandonment),
-        }
-        for stage in stages
-    )
-
-
-def _next_users(stage: metrics.StageFunnel) -> str:
-    if stage.next_users is None:
-        return "Not applicable"
-    return shared.whole_or_decimal(stage.next_users)
-
-
-def _lost(stage: metrics.StageFunnel) -> str:
-    if stage.lost is None or stage.users is None:
-        return "Not applicable"
-    return shared.whole_or_decimal(stage.lost)
+    st.subheader(shared.md(journey["title"]), anchor=False)
+    prefix = f"journey-{journey['id']}"
+    funnel_ui.render_funnel(ws, journey["id"], journey["title"], prefix)
+    st.markdown("**KPIs on the steps**")
+    funnel_ui.render_step_kpis(ws, journey["id"], journey["title"], prefix)
 
 
 def _render_satisfaction(ws) -> None:

@@ -12,16 +12,13 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from app_pages import shared
+from app_pages import funnel_ui, shared
 from journeys import (
     agencies,
     bulk_edit,
     grid,
     journey_files,
-    kpis,
     maps,
-    metrics,
-    performance,
     review,
 )
 from journeys.activity import journey_activity
@@ -406,87 +403,11 @@ def render_exports(shown: Shown) -> None:
 
 
 def render_measures(shown: Shown) -> None:
-    """The journey's funnel per stage, the stage to fix first, and step KPIs.
-
-    Names people typed are escaped for st.table; the figures are not, so
-    26.3% reads (and is found by tests) as written."""
-    ws, journey_id = shown.ws, shown.journey_id
+    """The journey's funnel per stage, the stage to fix first, and step KPIs."""
+    title = shown.journey_map.journey["title"]
+    prefix = f"journey-measures-{shown.journey_id}"
     st.subheader("Users per stage", anchor=False)
-    periods = performance.stage_user_periods(ws, journey_id)
-    if not periods:
-        st.info("This journey has no users-per-stage measurements yet.")
-    else:
-        period = st.selectbox(
-            "Period starting", periods, key=f"journey-measures-{journey_id}-period"
-        )
-        stages = performance.stage_funnel(ws, journey_id, period)
-        st.caption(
-            "Abandonment at a stage = 1 - (users reaching the next stage / users "
-            "reaching this stage). The last stage has none."
-        )
-        st.table(
-            pd.DataFrame(
-                {
-                    "Stage": shared.md(s.stage),
-                    "Users": shared.whole_or_decimal(s.users),
-                    "Reached next stage": "Not applicable"
-                    if s.next_users is None
-                    else shared.whole_or_decimal(s.next_users),
-                    "Lost": "Not applicable"
-                    if s.lost is None or s.users is None
-                    else shared.whole_or_decimal(s.lost),
-                    "Abandonment": shared.percent(s.abandonment),
-                }
-                for s in stages
-            ),
-            hide_index=True,
-        )
-        shared.table_downloads(
-            f"funnel-{journey_id}-{period}",
-            performance.FUNNEL_HEADERS,
-            performance.funnel_rows(stages),
-            f"journey-measures-{journey_id}-funnel-export",
-            "the funnel",
-        )
-        rising = [s.stage for s in stages if s.rises]
-        if rising:
-            st.warning(
-                "More people reached the next stage than this one at: "
-                + shared.md(", ".join(rising))
-                + ". Those rates are not used."
-            )
-        worst = metrics.stage_to_fix_first([s for s in stages if not s.rises])
-        if worst is not None:
-            st.markdown(
-                f"**Stage to fix first:** {shared.md(worst.stage)}, where "
-                f"{shared.percent(worst.abandonment)} of the people who "
-                "reach it do not reach the next stage."
-            )
+    st.caption(funnel_ui.FORMULA)
+    funnel_ui.render_funnel(shown.ws, shown.journey_id, title, prefix)
     st.subheader("KPIs on the steps", anchor=False)
-    found = performance.step_kpis(ws, journey_id)
-    if not found:
-        st.info("No KPI is linked to this journey's steps yet.")
-        return
-    st.table(
-        pd.DataFrame(
-            {
-                "Stage": shared.md(k.stage),
-                "Step": shared.md(k.step),
-                "KPI": shared.md(k.kpi_name),
-                "Latest": kpis.display_value(k.value, k.unit),
-                "Period": f"{k.period_start} to {k.period_end}"
-                if k.period_start
-                else "None",
-                "Measured on": shared.md(k.measured_on),
-            }
-            for k in found
-        ),
-        hide_index=True,
-    )
-    shared.table_downloads(
-        f"step-kpis-{journey_id}",
-        performance.STEP_KPI_HEADERS,
-        performance.step_kpi_rows(found),
-        f"journey-measures-{journey_id}-step-kpis-export",
-        "the step KPIs",
-    )
+    funnel_ui.render_step_kpis(shown.ws, shown.journey_id, title, prefix)

@@ -5,6 +5,7 @@ interaction tests fill in forms, save, and re-read the database to check what
 was (or was not) written.
 """
 
+import json
 from pathlib import Path
 
 import pytest
@@ -352,7 +353,7 @@ def test_added_goal_is_saved(app, demo_db):
 def test_choosing_another_week_changes_the_stage_figures(app):
     open_page(app, "app_pages/goals_kpis.py")
     show_section(app, "Journeys")
-    week = app.selectbox(key=f"journey-{journey_id(CARERS)}-stage-users-week")
+    week = app.selectbox(key=f"journey-{journey_id(CARERS)}-period")
     latest = table_with(app, "Stage", "About you")["Users"]
     week.set_value(week.options[-1]).run()
 
@@ -374,6 +375,15 @@ def test_measures_tab_shows_the_tax_return_funnel_and_step_kpis(app):
         "Lost": "250",
         "Abandonment": "26.3%",
     }
+    # The funnel chart: a bar per stage, users reaching it, in journey order.
+    chart = json.loads(app.get("vega_lite_chart")[-1].proto.spec)
+    assert chart["encoding"]["y"]["sort"] == [
+        "1. Personal information",
+        "2. Income details",
+        "3. Document upload",
+        "4. Review and submit",
+        "5. Submitted",
+    ]
     text = page_text(app)
     assert "**Stage to fix first:** Document upload, where 26.3% of" in text
     step = table_with(app, "Step", "Check your answers and submit the return")
