@@ -358,6 +358,18 @@ def _require_facilitator_or_host(actor: Actor, session: dict, doing: str) -> Non
         )
 
 
+def _require_runner(ws: Workspace, actor: Actor, session_id: int, doing: str) -> None:
+    # Opening, pausing, revealing and ending change what a room full of people
+    # sees and can do, so they are for those who run it: the same people as
+    # may see its feedback before moderation.
+    require(actor, Role.FACILITATOR, doing)
+    if not may_see_personal_data(actor, get_session(ws, session_id)):
+        raise PermissionDenied(
+            f"{actor.name} cannot {doing}: a session is run by its facilitator "
+            "and the host agency's facilitators. Ask them, or plan your own."
+        )
+
+
 # --- planning ---------------------------------------------------------------
 
 
@@ -445,7 +457,7 @@ def open_session(
     New feedback is held off the projected screen until revealed, so that
     nothing is shown to the room before the facilitator has seen it.
     """
-    require(actor, Role.FACILITATOR, "open a consultation session")
+    _require_runner(ws, actor, session_id, "open a consultation session")
     now = now or _now()
     current = get_session(ws, session_id)
     if current["state"] == "ended":
@@ -471,7 +483,7 @@ def new_code(
 ) -> dict:
     """Replace a running session's code (say it was shared too widely, or is
     about to expire); the old code stops working at once."""
-    require(actor, Role.FACILITATOR, "give a session a new join code")
+    _require_runner(ws, actor, session_id, "give a session a new join code")
     _expect_state(ws, session_id, ("open", "paused"), "get a new code")
     now = now or _now()
     changes = {
@@ -483,14 +495,14 @@ def new_code(
 
 def pause_session(ws: Workspace, actor: Actor, session_id: int, version: int) -> dict:
     """Stop taking feedback for a while; participants keep what they typed."""
-    require(actor, Role.FACILITATOR, "pause a consultation session")
+    _require_runner(ws, actor, session_id, "pause a consultation session")
     _expect_state(ws, session_id, ("open",), "pause")
     return _save(ws, actor, session_id, version, {"state": "paused"})
 
 
 def resume_session(ws: Workspace, actor: Actor, session_id: int, version: int) -> dict:
     """Take feedback again after a pause."""
-    require(actor, Role.FACILITATOR, "resume a consultation session")
+    _require_runner(ws, actor, session_id, "resume a consultation session")
     _expect_state(ws, session_id, ("paused",), "resume")
     return _save(ws, actor, session_id, version, {"state": "open"})
 
@@ -499,13 +511,13 @@ def set_hold_new(
     ws: Workspace, actor: Actor, session_id: int, version: int, hold: bool
 ) -> dict:
     """Hold new feedback off the projected screen (True), or show it at once."""
-    require(actor, Role.FACILITATOR, "change how new feedback is shown")
+    _require_runner(ws, actor, session_id, "change how new feedback is shown")
     return _save(ws, actor, session_id, version, {"hold_new": bool(hold)})
 
 
 def reveal_held(ws: Workspace, actor: Actor, session_id: int) -> int:
     """Show on the projected screen every piece of feedback held so far."""
-    require(actor, Role.FACILITATOR, "reveal held feedback")
+    _require_runner(ws, actor, session_id, "reveal held feedback")
     revealed = 0
     with translated_errors(), ws.transaction():
         for item in stored.session_feedback(ws.db, session_id):
@@ -530,7 +542,7 @@ def end_session(
     now: datetime.datetime | None = None,
 ) -> dict:
     """Stop the session for good: its join code expires now."""
-    require(actor, Role.FACILITATOR, "end a consultation session")
+    _require_runner(ws, actor, session_id, "end a consultation session")
     now = now or _now()
     changes = {"state": "ended", "ended_at": _iso(now), "code_expires_at": _iso(now)}
     return _save(ws, actor, session_id, version, changes)

@@ -191,6 +191,27 @@ def test_the_facilitator_screen_is_for_the_facilitator_and_host(
             sessions.projection(ws, actor, held.session_id)
 
 
+def test_only_the_facilitator_and_host_run_the_session(ws, held):
+    def version():
+        return sessions.get_session(ws, held.session_id)["version"]
+
+    for outsider in (OWNER_EDITOR, OTHER_ADMIN, NO_AGENCY_FACILITATOR):
+        outsider = at_agency(outsider, held)
+        with pytest.raises(PermissionDenied, match="pause a consultation session"):
+            sessions.pause_session(ws, outsider, held.session_id, version())
+        with pytest.raises(PermissionDenied, match="end a consultation session"):
+            sessions.end_session(ws, outsider, held.session_id, version(), now=NOW)
+        with pytest.raises(PermissionDenied, match="reveal held feedback"):
+            sessions.reveal_held(ws, outsider, held.session_id)
+    assert sessions.get_session(ws, held.session_id)["state"] == "open"
+    # The host agency's facilitator may, though Sam planned it.
+    host = at_agency(HOST_FACILITATOR, held)
+    paused = sessions.pause_session(ws, host, held.session_id, version())
+    assert paused["state"] == "paused"
+    resumed = sessions.resume_session(ws, SAM, held.session_id, version())
+    assert resumed["state"] == "open"
+
+
 def test_someone_who_may_not_read_the_minutes_cannot_change_them(ws, held):
     outsider = at_agency(OTHER_FACILITATOR, held)
     row = sessions.get_session(ws, held.session_id)
