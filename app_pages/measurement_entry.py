@@ -12,17 +12,32 @@ import pandas as pd
 import streamlit as st
 
 from app_pages import shared
-from journeys import agencies, kpis, maps, metrics, surveys
+from journeys import agencies, kpis, maps, metrics, survey_mappings, surveys
 from journeys.errors import JourneyError
 from journeys.importers import DESCRIPTIONS, SourceFile
 from journeys.importers import measure_plan as plans
 from journeys.importers.measurements_csv import COLUMN_HELP, template_csv
-from journeys.importers.previews import PLANNERS, preview
+from journeys.importers.previews import PLANNERS, checked_against, preview
 from journeys.models import CHANNELS, Measurement
+from journeys.progress import part
 
 SURVEY_KIND = "survey-export"
 UPLOAD_COUNTER = "kpi-import-upload-number"
 NOT_MAPPED = ""
+# Files larger than this get a progress bar while they are read and checked.
+# A 1 MB survey export is about 29,000 responses, read and checked in about
+# 0.15 s: below that a bar would only flash. The benchmark's 6.8 MB export of
+# 200,000 responses takes about 1.3 s.
+PROGRESS_BYTES = 1_000_000
+# What was worked out from the uploaded file, kept in this browser session
+# only (never `st.cache_data`, which all sessions share: PITFALLS 4, 5), so
+# that a rerun for another widget does not read a large file again.
+KEPT_PLAN = "kpi-import-kept-plan"
+KEPT_SURVEY = "kpi-import-kept-survey"
+# Which upload the survey selectboxes were last preselected for, and what the
+# person was told about it.
+MAPPING_SEEDED = "survey-map-seeded-for"
+MAPPING_NOTE = "survey-map-note"
 
 
 # --- importing measurements --------------------------------------------------------
@@ -56,15 +71,14 @@ def render_import(ws) -> None:
         key=f"kpi-import-file-{number}",
     )
     if uploaded is None:
+        _forget_kept()
         return
     source = SourceFile(uploaded.name, uploaded.getvalue())
     if kind == SURVEY_KIND:
-        _render_survey_import(ws, source)
+        _render_survey_import(ws, source, f"{number}:{source.sha256}")
         return
-    try:
-        plan = preview(ws, kind, source)
-    except JourneyError as err:
-        st.error(str(err))
+    plan = _measure_plan(ws, kind, source)
+    if plan is None:
         return
     _render_plan(plan.summary(), plan.notes, plan.preview(), plan.problem_rows())
     if plan.drafts and st.button(
@@ -73,6 +87,48 @@ def render_import(ws) -> None:
         _write(
             lambda progress: plans.write_plan(ws, shared.acting_user(), plan, progress)
         )
+
+
+class _ProgressBar:
+    """One progress bar for reading and checking a large file: drawn when
+    first reported to, cleared before the preview is shown."""
+
+    def __init__(self, source: SourceFile):
+        self._slot = st.empty() if len(source.data) > PROGRESS_BYTES else None
+
+    def part(self, start: float, end: float):
+        """The callback for one step of the job, or None for a small file."""
+        report = self._report if self._slot is not None else None
+        return part(report, start, end)
+
+    def _report(self, done: float, text: str) -> None:
+        self._slot.progress(min(max(done, 0.0), 1.0), text=text)
+
+    def clear(self) -> None:
+        if self._slot is not None:
+            self._slot.empty()
+
+
+def _measure_plan(ws, kind: str, source: SourceFile):
+    """The checked preview of a measurement file, worked out again only when
+    the file, its kind or the workspace changed; None after an error shown."""
+    key = (kind, source.name, source.sha256, checked_against(ws))
+    kept = st.session_state.get(KEPT_PLAN)
+    if kept is not None and kept[0] == key:
+        return kept[1]
+    bar = _ProgressBar(source)
+    plan = shared.attempt(preview, ws, kind, source, bar.part(0.0, 1.0))
+    bar.clear()
+    if plan is shared.FAILED:
+        st.session_state.pop(KEPT_PLAN, None)
+        return None
+    st.session_state[KEPT_PLAN] = (key, plan)
+    return plan
+
+
+def _forget_kept() -> None:
+    for key in (KEPT_PLAN, KEPT_SURVEY):
+        st.session_state.pop(key, None)
 
 
 def _render_plan(summary: str, notes, preview, problems) -> None:
@@ -98,35 +154,27 @@ def _write(run) -> None:
     result = shared.attempt(run, lambda done, text: bar.progress(min(done, 1.0), text))
     if result is shared.FAILED:
         return
+    _forget_kept()
     st.session_state[UPLOAD_COUNTER] = st.session_state.get(UPLOAD_COUNTER, 0) + 1
     shared.flash(f"Imported {result.file_name}: {result.summary()}.")
     st.rerun()
 
 
-def _render_survey_import(ws, source: SourceFile) -> None:
-    try:
-        table = surveys.read_survey(source)
-    except JourneyError as err:
-        st.error(str(err))
+# --- survey exports ------------------------------------------------------------------
+
+
+def _render_survey_import(ws, source: SourceFile, upload: str) -> None:
+    bar = _ProgressBar(source)
+    kept = _kept_survey(source, bar.part(0.0, surveys.READ_SHARE))
+    if kept is None:
+        bar.clear()
         return
+    table = kept["table"]
     st.markdown(
         f"A **{table.tool}** export with {len(table.records):,} responses. Choose "
         "the measure each KPI question gives; leave the others unmapped."
     )
-    options = [NOT_MAPPED, *surveys.MEASURES]
-    labels = {NOT_MAPPED: "Not a KPI question"} | {
-        key: m.label for key, m in surveys.MEASURES.items()
-    }
-    mapping = {}
-    for column in table.question_columns():
-        choice = st.selectbox(
-            column.text[:150] + ("…" if len(column.text) > 150 else ""),
-            options,
-            format_func=labels.get,
-            key=f"survey-map-{column.index}",
-        )
-        if choice:
-            mapping[column.index] = choice
+    mapping = _render_mapping(ws, table, upload)
     name = st.text_input(
         "Survey name", value=source.name.rsplit(".", 1)[0], key="survey-name"
     )
@@ -141,21 +189,16 @@ def _render_survey_import(ws, source: SourceFile) -> None:
         key="survey-partial",
     )
     if not mapping:
+        bar.clear()
         st.info("Map at least one question to see what would be imported.")
         return
-    try:
-        plan = surveys.plan_survey(
-            source,
-            mapping,
-            survey=name,
-            journey_id=journey_id,
-            channel=channel,
-            include_partial=include_partial,
-            table=table,
-        )
-    except JourneyError as err:
-        st.error(str(err))
+    plan = _survey_plan(
+        kept, mapping, include_partial, bar.part(surveys.READ_SHARE, 1.0)
+    )
+    bar.clear()
+    if plan is None:
         return
+    plan = surveys.labelled(plan, survey=name, journey_id=journey_id, channel=channel)
     _render_plan(plan.summary(), plan.notes, plan.preview(), plan.problem_rows())
     if plan.answers and st.button(
         f"Import {len(plan.answers):,} answers", key="survey-import-go"
@@ -165,6 +208,99 @@ def _render_survey_import(ws, source: SourceFile) -> None:
                 ws, shared.acting_user(), plan, progress
             )
         )
+
+
+def _kept_survey(source: SourceFile, progress) -> dict | None:
+    """The survey file, read once per upload: {"file", "source", "table",
+    "plan_key", "plan"}, the plan being the last one worked out from it."""
+    kept = st.session_state.get(KEPT_SURVEY)
+    if kept is not None and kept["file"] == (source.name, source.sha256):
+        return kept
+    try:
+        table = surveys.read_survey(source, progress)
+    except JourneyError as err:
+        st.session_state.pop(KEPT_SURVEY, None)
+        st.error(str(err))
+        return None
+    kept = {
+        "file": (source.name, source.sha256),
+        "source": source,
+        "table": table,
+        "plan_key": None,
+        "plan": None,
+    }
+    st.session_state[KEPT_SURVEY] = kept
+    return kept
+
+
+def _survey_plan(kept: dict, mapping: dict, include_partial: bool, progress):
+    """The answers the mapping reads, worked out again only when the mapping or
+    the partial-responses choice changed; None after an error shown."""
+    key = (tuple(sorted(mapping.items())), include_partial)
+    if kept["plan_key"] == key:
+        return kept["plan"]
+    try:
+        plan = surveys.plan_survey(
+            kept["source"],
+            mapping,
+            include_partial=include_partial,
+            table=kept["table"],
+            progress=progress,
+        )
+    except JourneyError as err:
+        st.error(str(err))
+        return None
+    kept["plan_key"], kept["plan"] = key, plan
+    return plan
+
+
+def _render_mapping(ws, table, upload: str) -> dict[int, str]:
+    """A selectbox per question, preselected from the saved mapping when this
+    upload is first shown; returns column index -> measure chosen."""
+    questions = table.question_columns()
+    # Streamlit forgets a widget's value once it is not drawn (another kind of
+    # file chosen meanwhile): preselect again then too.
+    forgotten = any(f"survey-map-{c.index}" not in st.session_state for c in questions)
+    if st.session_state.get(MAPPING_SEEDED) != upload or forgotten:
+        saved = survey_mappings.saved_mapping(ws, table)
+        for column in questions:
+            st.session_state[f"survey-map-{column.index}"] = saved.choices.get(
+                column.index, NOT_MAPPED
+            )
+        st.session_state[MAPPING_SEEDED] = upload
+        st.session_state[MAPPING_NOTE] = saved.message()
+    if st.session_state.get(MAPPING_NOTE):
+        st.info(st.session_state[MAPPING_NOTE] + ". Check them; you can change any.")
+    options = [NOT_MAPPED, *surveys.MEASURES]
+    labels = {NOT_MAPPED: "Not a KPI question"} | {
+        key: m.label for key, m in surveys.MEASURES.items()
+    }
+    mapping = {}
+    for column in questions:
+        choice = st.selectbox(
+            column.text[:150] + ("…" if len(column.text) > 150 else ""),
+            options,
+            format_func=labels.get,
+            key=f"survey-map-{column.index}",
+        )
+        if choice:
+            mapping[column.index] = choice
+    if st.button(
+        "Save this mapping",
+        key="survey-map-save",
+        help="Importing saves it too. The next export of this survey will come "
+        "with these questions preselected.",
+    ):
+        saved = shared.attempt(
+            survey_mappings.save_mapping, ws, shared.acting_user(), table, mapping
+        )
+        if saved is not shared.FAILED:
+            st.success(
+                f"Mapping saved: {len(mapping)} of {len(questions)} "
+                "questions mapped. The next export of this survey will come with "
+                "them preselected."
+            )
+    return mapping
 
 
 # --- one measurement by hand ---------------------------------------------------------

@@ -19,10 +19,12 @@ apostrophe again, so an export imports unchanged.
 
 import csv
 import io
+import itertools
 import logging
 from dataclasses import dataclass
 
 from journeys.errors import ImportFailed
+from journeys.progress import EVERY_ROWS, Progress, part
 
 logger = logging.getLogger(__name__)
 
@@ -45,10 +47,17 @@ class Table:
         return f"{len(self.rows):,} rows, {self.encoding}, {self.delimiter}"
 
 
-def read_table(data: bytes, file_name: str, sheet: str | None = None) -> Table:
+def read_table(
+    data: bytes,
+    file_name: str,
+    sheet: str | None = None,
+    progress: Progress | None = None,
+) -> Table:
     """Read CSV or XLSX bytes into a `Table`. Raises `ImportFailed` naming the problem.
 
     Row numbers in messages are those a spreadsheet shows: the header is row 1.
+    ``progress`` (see `journeys.progress`) hears of the CSV rows read so far;
+    an XLSX workbook is read in one go and reported when done.
     """
     if not data or not data.strip():
         raise ImportFailed(file_name, "the file is empty")
@@ -58,9 +67,13 @@ def read_table(data: bytes, file_name: str, sheet: str | None = None) -> Table:
             f"the file is {len(data):,} bytes; the limit is {MAX_FILE_BYTES:,}",
         )
     if data.startswith(XLSX_MAGIC):
-        return _read_xlsx(data, file_name, sheet)
-    text, encoding = _decode(data, file_name)
-    return _read_csv(text, file_name, encoding)
+        table = _read_xlsx(data, file_name, sheet)
+    else:
+        text, encoding = _decode(data, file_name)
+        table = _read_csv(text, file_name, encoding, progress)
+    if progress:
+        progress(1.0, f"{len(table.rows):,} rows read")
+    return table
 
 
 def _decode(data: bytes, file_name: str) -> tuple[str, str]:
@@ -78,11 +91,36 @@ def _decode(data: bytes, file_name: str) -> tuple[str, str]:
         ) from err
 
 
-def _read_csv(text: str, file_name: str, encoding: str) -> Table:
+def csv_records(
+    text: str, delimiter: str, progress: Progress | None = None
+) -> list[list[str]]:
+    """The non-blank records of CSV text, read with a real CSV reader (quoted
+    delimiters and newlines kept). ``progress`` hears "N rows read" every
+    `journeys.progress.EVERY_ROWS` records, at the share of the text read;
+    the caller reports the end.
+    """
+    buffer = io.StringIO(text, newline="")
+    reader = csv.reader(buffer, delimiter=delimiter)
+    records = []
+    # Read in slices so a report costs nothing per record.
+    while chunk := list(itertools.islice(reader, EVERY_ROWS)):
+        records.extend(r for r in chunk if "".join(r).strip())
+        if progress and len(chunk) == EVERY_ROWS and buffer.tell() < len(text):
+            progress(buffer.tell() / len(text), f"{len(records):,} rows read")
+    return records
+
+
+def _read_csv(
+    text: str, file_name: str, encoding: str, progress: Progress | None = None
+) -> Table:
     best_problem = None
-    for delimiter in _delimiters_by_likelihood(text):
-        records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
-        records = [r for r in records if any(cell.strip() for cell in r)]
+    candidates = _delimiters_by_likelihood(text)
+    for attempt, delimiter in enumerate(candidates):
+        # Each delimiter tried reads the whole text again: give each its share.
+        share = part(
+            progress, attempt / len(candidates), (attempt + 1) / len(candidates)
+        )
+        records = csv_records(text, delimiter, share)
         headers = [h.strip().lstrip("\ufeff") for h in records[0]]
         ragged = _first_ragged(records, len(headers))
         if ragged is None:

@@ -39,6 +39,7 @@ TABLE_WORDS = {
     "consultation_session": "consultation session",
     "improvement_item": "improvement item",
     "feedback": "piece of feedback",
+    "survey_mapping": "saved survey question mapping",
 }
 
 

@@ -31,6 +31,7 @@ DUMPED_TABLES = (
     "goal_step",
     "survey_response",
     "survey_question",
+    "survey_mapping",
     "consultation_session",
     "session_participant",
     "improvement_item",

@@ -24,6 +24,21 @@ def kpis_by_key(db: sqlite_utils.Database) -> dict[str, dict]:
 
 # --- measurements ---------------------------------------------------------------
 
+
+def last_write_ids(db: sqlite_utils.Database) -> tuple[int, int]:
+    """The ids of the newest change-log entry and import run (0 when none).
+
+    While neither moves, no editable row was written and no file imported, so
+    a measurement import checked against the workspace is still current.
+    Both are primary keys: two index lookups, whatever the workspace's size.
+    """
+    found = db.execute(
+        "SELECT (SELECT IFNULL(max(id), 0) FROM change_log),"
+        " (SELECT IFNULL(max(id), 0) FROM import_run)"
+    ).fetchone()
+    return found[0], found[1]
+
+
 _SCOPE_COLUMNS = ("journey_id", "stage_id", "step_id", "agency_id")
 
 

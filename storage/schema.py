@@ -42,6 +42,7 @@ EDITABLE_TABLES = (
     "consultation_session",
     "improvement_item",
     "feedback",
+    "survey_mapping",
 )
 
 
@@ -568,6 +569,34 @@ def m0006_consultation(db: sqlite_utils.Database) -> None:
             created_by TEXT NOT NULL,
             revoked_at TEXT
         );
+        """
+    )
+
+
+@migrations()
+def m0007_survey_mappings(db: sqlite_utils.Database) -> None:
+    """Survey question mappings saved for reuse.
+
+    * ``survey_mapping``: the measure (``nps``, ``csat``...) a question of a
+      survey export was last mapped to, so the next export of the same survey
+      comes with its questions preselected. A question is known by its tool
+      (``qualtrics``, ``limesurvey``, ``csv``), its id (Qualtrics' ImportId
+      such as ``QID1``; '' when the export has none) and its wording, all
+      three: Qualtrics numbers every survey's questions QID1, QID2..., so an
+      id alone would carry one survey's choices into another.
+    """
+    db.executescript(
+        f"""
+        CREATE TABLE survey_mapping (
+            id INTEGER PRIMARY KEY,
+            tool TEXT NOT NULL,
+            question_id TEXT NOT NULL DEFAULT '',
+            question TEXT NOT NULL,
+            measure TEXT NOT NULL,
+            {BOOKKEEPING}
+        );
+        CREATE UNIQUE INDEX survey_mapping_question
+            ON survey_mapping(tool, question_id, question);
         """
     )
 

@@ -29,6 +29,7 @@ def test_fresh_database_has_every_migration_and_safe_pragmas(db):
         "m0004_services",
         "m0005_kpis_and_responses",
         "m0006_consultation",
+        "m0007_survey_mappings",
     ]
     assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert db.execute("PRAGMA foreign_keys").fetchone()[0] == 1
@@ -52,6 +53,7 @@ def test_database_from_older_migration_set_is_upgraded_with_its_rows(tmp_path):
         "m0004_services",
         "m0005_kpis_and_responses",
         "m0006_consultation",
+        "m0007_survey_mappings",
     ]
     assert [a["name"] for a in queries.list_agencies(upgraded)] == [
         "Department for Work and Pensions"

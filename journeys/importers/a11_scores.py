@@ -36,6 +36,7 @@ from journeys.importers.common import (
     read_source,
 )
 from journeys.importers.measure_plan import (
+    READ_SHARE,
     Draft,
     MeasurePlan,
     Progress,
@@ -43,6 +44,7 @@ from journeys.importers.measure_plan import (
     run_import,
 )
 from journeys.models import Agency
+from journeys.progress import in_steps, part
 from journeys.tabular import read_table
 from journeys.workspace import Workspace
 
@@ -113,9 +115,12 @@ def fiscal_quarter(year: int, quarter: int) -> tuple[str, str]:
     )
 
 
-def plan_a11_scores(source) -> MeasurePlan:
-    """Read the file into a plan, without writing."""
-    table = read_table(source.data, source.name)
+def plan_a11_scores(source, progress: Progress | None = None) -> MeasurePlan:
+    """Read the file into a plan, without writing. ``progress``: see
+    `journeys.progress`."""
+    table = read_table(
+        source.data, source.name, progress=part(progress, 0.0, READ_SHARE)
+    )
     missing = [c for c in REQUIRED if c not in table.headers]
     if missing:
         raise ImportFailed(
@@ -124,14 +129,16 @@ def plan_a11_scores(source) -> MeasurePlan:
         )
     plan = MeasurePlan(KIND, source, rows_read=len(table.rows))
     wording: dict[tuple, list[tuple[tuple[int, int], str]]] = {}
-    for number, row in enumerate(table.rows, start=2):
-        draft = _draft(plan, number, row)
-        if draft is None:
-            continue
-        plan.drafts.append(draft)
-        key = (draft.agency, draft.segment, draft.kpi, row["question"].strip())
-        when = (int(row["year"]), int(row["quarter"]))
-        wording.setdefault(key, []).append((when, draft.label))
+    checking = part(progress, READ_SHARE, 1.0)
+    for first, rows in in_steps(table.rows, checking, "rows checked"):
+        for number, row in enumerate(rows, start=first + 2):
+            draft = _draft(plan, number, row)
+            if draft is None:
+                continue
+            plan.drafts.append(draft)
+            key = (draft.agency, draft.segment, draft.kpi, row["question"].strip())
+            when = (int(row["year"]), int(row["quarter"]))
+            wording.setdefault(key, []).append((when, draft.label))
     for (_agency, service, _kpi, question), seen in sorted(wording.items()):
         seen.sort()
         for (before, old), (after, new) in zip(seen, seen[1:], strict=False):
@@ -141,6 +148,8 @@ def plan_a11_scores(source) -> MeasurePlan:
                     f" Q{before[1]} ({old!r}) and FY{after[0]} Q{after[1]} ({new!r}); "
                     "values either side answer different questions"
                 )
+    if progress:
+        progress(1.0, f"{plan.rows_read:,} rows checked")
     return plan
 
 

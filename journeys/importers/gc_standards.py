@@ -46,6 +46,7 @@ from journeys.importers.common import (
     read_source,
 )
 from journeys.importers.measure_plan import (
+    READ_SHARE,
     Draft,
     MeasurePlan,
     Progress,
@@ -53,6 +54,7 @@ from journeys.importers.measure_plan import (
     run_import,
 )
 from journeys.models import Agency
+from journeys.progress import in_steps, part
 from journeys.tabular import read_table
 from journeys.workspace import Workspace
 
@@ -98,9 +100,12 @@ def import_gc_standards(
     return run_import(ws, actor, plan_gc_standards(read_source(source, name)), progress)
 
 
-def plan_gc_standards(source) -> MeasurePlan:
-    """Read the file into a plan, without writing."""
-    table = read_table(source.data, source.name)
+def plan_gc_standards(source, progress: Progress | None = None) -> MeasurePlan:
+    """Read the file into a plan, without writing. ``progress``: see
+    `journeys.progress`."""
+    table = read_table(
+        source.data, source.name, progress=part(progress, 0.0, READ_SHARE)
+    )
     missing = [c for c in REQUIRED if c not in table.headers]
     if missing:
         raise ImportFailed(
@@ -110,18 +115,20 @@ def plan_gc_standards(source) -> MeasurePlan:
     plan = MeasurePlan(KIND, source, rows_read=len(table.rows))
     disagreements = Counter()
     no_target = 0
-    for number, row in enumerate(table.rows, start=2):
-        draft = _draft(plan, number, row)
-        if draft is None:
-            continue
-        plan.drafts.append(draft)
-        if draft.target is None:
-            no_target += 1
-        verdict = row.get("target_met", "").strip().upper()
-        if draft.target is not None and verdict in ("Y", "N"):
-            reached = draft.value + ROUNDING >= draft.target
-            if reached != (verdict == "Y"):
-                disagreements[verdict] += 1
+    checking = part(progress, READ_SHARE, 1.0)
+    for first, rows in in_steps(table.rows, checking, "rows checked"):
+        for number, row in enumerate(rows, start=first + 2):
+            draft = _draft(plan, number, row)
+            if draft is None:
+                continue
+            plan.drafts.append(draft)
+            if draft.target is None:
+                no_target += 1
+            verdict = row.get("target_met", "").strip().upper()
+            if draft.target is not None and verdict in ("Y", "N"):
+                reached = draft.value + ROUNDING >= draft.target
+                if reached != (verdict == "Y"):
+                    disagreements[verdict] += 1
     plan.notes.append(
         f"{len(plan.drafts):,} standards for {len(plan.agencies):,} departments"
     )
@@ -133,6 +140,8 @@ def plan_gc_standards(source) -> MeasurePlan:
             f"{'/'.join(sorted(disagreements))} where performance and target say "
             "otherwise; the counts were kept"
         )
+    if progress:
+        progress(1.0, f"{plan.rows_read:,} rows checked")
     return plan
 
 

@@ -12,14 +12,15 @@ happen before anything is written:
    are what a page shows.
 2. **Write** (`write_plan`): every draft of the plan in one transaction,
    with the file's record in ``import_run``; the rows listed as problems are
-   left out, as the preview said. Any failure writes nothing. ``progress``
-   is called with a fraction done, so a page can draw a progress bar.
+   left out, as the preview said. Any failure writes nothing.
+
+Planning, resolving and writing each take an optional ``progress`` callback
+(`journeys.progress`), so a page can draw a progress bar over a large file.
 """
 
 import dataclasses
 import logging
 import math
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from journeys import kpis, maps, metrics
@@ -33,13 +34,17 @@ from journeys.importers.common import (
     import_transaction,
 )
 from journeys.models import Agency, Journey, Measurement, as_columns
+from journeys.progress import Progress, in_steps
 from journeys.workspace import Workspace, translated_errors
 from storage import measures, queries, rows
 
 logger = logging.getLogger(__name__)
 
-Progress = Callable[[float, str], None]
 PREVIEW_ROWS = 20
+# Share of a planner's progress bar for reading the CSV; the rest is checking
+# its rows. Measured on a 70,000-row MyLA311 file (17.7 MB): about 0.6 to 1 s
+# reading, 1.1 to 1.6 s checking.
+READ_SHARE = 0.35
 
 
 @dataclass
@@ -144,11 +149,14 @@ class MeasurePlan:
         ]
 
 
-def resolve(ws: Workspace, plan: MeasurePlan) -> MeasurePlan:
+def resolve(
+    ws: Workspace, plan: MeasurePlan, progress: Progress | None = None
+) -> MeasurePlan:
     """Check the drafts against the workspace (read only); problems move out.
 
     Fills each draft's ``ids`` (kpi, journey, stage, step); agencies and
-    journeys the plan creates are resolved when written.
+    journeys the plan creates are resolved when written. ``progress`` (see
+    `journeys.progress`) hears of the measurements checked so far.
     """
     known = measures.kpis_by_key(ws.db)
     standard = {k.key: k for k in metrics.STANDARD_KPIS}
@@ -157,90 +165,96 @@ def resolve(ws: Workspace, plan: MeasurePlan) -> MeasurePlan:
     steps: dict[int, dict[str, int]] = {}
     seen: dict[tuple, int | None] = {}
     kept = []
-    for draft in plan.drafts:
-        where = draft.row
-        if draft.kpi not in known and draft.kpi not in standard:
-            plan.problem(where, "kpi", draft.kpi, "no KPI has this key")
-            continue
-        kpi = known.get(draft.kpi)
-        unit = kpi["unit"] if kpi else standard[draft.kpi].unit
-        problem = metrics.measurement_problem(draft.kpi, unit, _measurement(draft, 0))
-        if problem:
-            plan.problem(where, "value", draft.value, f"the value {problem}")
-            continue
-        ids: dict = {"kpi_id": kpi["id"] if kpi else None}
-        if draft.journey:
-            if draft.journey not in journeys:
-                journeys[draft.journey] = maps.find_journey(ws, draft.journey)
-            journey_id = journeys[draft.journey]
-            if journey_id is None and draft.journey not in plan.journeys:
+    noun = "measurements checked against the workspace"
+    for _first, drafts in in_steps(plan.drafts, progress, noun):
+        for draft in drafts:
+            where = draft.row
+            if draft.kpi not in known and draft.kpi not in standard:
+                plan.problem(where, "kpi", draft.kpi, "no KPI has this key")
+                continue
+            kpi = known.get(draft.kpi)
+            unit = kpi["unit"] if kpi else standard[draft.kpi].unit
+            problem = metrics.measurement_problem(
+                draft.kpi, unit, _measurement(draft, 0)
+            )
+            if problem:
+                plan.problem(where, "value", draft.value, f"the value {problem}")
+                continue
+            ids: dict = {"kpi_id": kpi["id"] if kpi else None}
+            if draft.journey:
+                if draft.journey not in journeys:
+                    journeys[draft.journey] = maps.find_journey(ws, draft.journey)
+                journey_id = journeys[draft.journey]
+                if journey_id is None and draft.journey not in plan.journeys:
+                    plan.problem(
+                        where, "journey", draft.journey, "no journey has this title"
+                    )
+                    continue
+                ids["journey_id"] = journey_id
+                if draft.stage or draft.step:
+                    if journey_id is None:
+                        plan.problem(
+                            where, "stage", draft.stage, "the journey has no stages yet"
+                        )
+                        continue
+                    if journey_id not in stages:
+                        stages[journey_id], steps[journey_id] = _places(ws, journey_id)
+                if draft.stage:
+                    stage_id = stages[journey_id].get(draft.stage.casefold())
+                    if stage_id is None:
+                        plan.problem(
+                            where, "stage", draft.stage, "the journey has no such stage"
+                        )
+                        continue
+                    ids["stage_id"] = stage_id
+                if draft.step:
+                    step_id = steps[journey_id].get(draft.step.casefold())
+                    if step_id is None:
+                        plan.problem(
+                            where, "step", draft.step, "the journey has no such step"
+                        )
+                        continue
+                    ids["step_id"] = step_id
+            elif draft.stage or draft.step:
+                plan.problem(where, "journey", "", "a stage or step needs its journey")
+                continue
+            identity = (
+                draft.kpi,
+                draft.journey,
+                ids.get("stage_id"),
+                ids.get("step_id"),
+                (draft.agency or "").casefold(),
+                draft.channel,
+                draft.segment,
+                draft.period_start,
+                draft.period_end,
+            )
+            if identity in seen:
+                earlier = seen[identity]
                 plan.problem(
-                    where, "journey", draft.journey, "no journey has this title"
+                    where,
+                    "period",
+                    f"{draft.period_start} to {draft.period_end}",
+                    "the same KPI, period and place as "
+                    + (f"row {earlier}" if earlier else "another entry")
+                    + "; only the first is imported",
                 )
                 continue
-            ids["journey_id"] = journey_id
-            if draft.stage or draft.step:
-                if journey_id is None:
-                    plan.problem(
-                        where, "stage", draft.stage, "the journey has no stages yet"
-                    )
-                    continue
-                if journey_id not in stages:
-                    stages[journey_id], steps[journey_id] = _places(ws, journey_id)
-            if draft.stage:
-                stage_id = stages[journey_id].get(draft.stage.casefold())
-                if stage_id is None:
-                    plan.problem(
-                        where, "stage", draft.stage, "the journey has no such stage"
-                    )
-                    continue
-                ids["stage_id"] = stage_id
-            if draft.step:
-                step_id = steps[journey_id].get(draft.step.casefold())
-                if step_id is None:
-                    plan.problem(
-                        where, "step", draft.step, "the journey has no such step"
-                    )
-                    continue
-                ids["step_id"] = step_id
-        elif draft.stage or draft.step:
-            plan.problem(where, "journey", "", "a stage or step needs its journey")
-            continue
-        identity = (
-            draft.kpi,
-            draft.journey,
-            ids.get("stage_id"),
-            ids.get("step_id"),
-            (draft.agency or "").casefold(),
-            draft.channel,
-            draft.segment,
-            draft.period_start,
-            draft.period_end,
-        )
-        if identity in seen:
-            earlier = seen[identity]
-            plan.problem(
-                where,
-                "period",
-                f"{draft.period_start} to {draft.period_end}",
-                "the same KPI, period and place as "
-                + (f"row {earlier}" if earlier else "another entry")
-                + "; only the first is imported",
-            )
-            continue
-        seen[identity] = where
-        if ids["kpi_id"] is not None and _stored(ws, draft, ids):
-            plan.problem(
-                where,
-                "period",
-                f"{draft.period_start} to {draft.period_end}",
-                "the workspace already holds this measurement (from another file?)",
-            )
-            continue
-        draft.ids = ids
-        kept.append(draft)
+            seen[identity] = where
+            if ids["kpi_id"] is not None and _stored(ws, draft, ids):
+                plan.problem(
+                    where,
+                    "period",
+                    f"{draft.period_start} to {draft.period_end}",
+                    "the workspace already holds this measurement (from another file?)",
+                )
+                continue
+            draft.ids = ids
+            kept.append(draft)
     plan.drafts = kept
     plan.resolved = True
+    if progress:
+        progress(1.0, f"{len(plan.drafts):,} measurements checked")
     return plan
 
 

@@ -32,6 +32,7 @@ from journeys.importers.common import (
     read_source,
 )
 from journeys.importers.measure_plan import (
+    READ_SHARE,
     Draft,
     MeasurePlan,
     Progress,
@@ -39,6 +40,7 @@ from journeys.importers.measure_plan import (
     run_import,
 )
 from journeys.models import Agency, _Checker
+from journeys.progress import in_steps, part
 from journeys.tabular import read_table, write_csv
 from journeys.workspace import Workspace
 from storage import measures
@@ -102,10 +104,14 @@ def import_measurements_csv(
     return run_import(ws, actor, plan_measurements_csv(ws, source), progress)
 
 
-def plan_measurements_csv(ws: Workspace, source) -> MeasurePlan:
+def plan_measurements_csv(
+    ws: Workspace, source, progress: Progress | None = None
+) -> MeasurePlan:
     """Read the file into a plan, without writing. The workspace gives the
-    KPIs' units (custom KPIs included)."""
-    table = read_table(source.data, source.name)
+    KPIs' units (custom KPIs included). ``progress``: see `journeys.progress`."""
+    table = read_table(
+        source.data, source.name, progress=part(progress, 0.0, READ_SHARE)
+    )
     headers = {h.casefold(): h for h in table.headers}
     missing = [c for c in REQUIRED if c not in headers]
     if missing:
@@ -117,16 +123,20 @@ def plan_measurements_csv(ws: Workspace, source) -> MeasurePlan:
     units = {k.key: k.unit for k in metrics.STANDARD_KPIS}
     units.update({key: row["unit"] for key, row in measures.kpis_by_key(ws.db).items()})
     plan = MeasurePlan(KIND, source, rows_read=len(table.rows))
-    for number, raw in enumerate(table.rows, start=2):
-        row = {
-            column: (raw.get(headers[column]) or "").strip()
-            if column in headers
-            else ""
-            for column in TEMPLATE_COLUMNS
-        }
-        draft = _draft(plan, number, row, units)
-        if draft is not None:
-            plan.drafts.append(draft)
+    checking = part(progress, READ_SHARE, 1.0)
+    for first, rows in in_steps(table.rows, checking, "rows checked"):
+        for number, raw in enumerate(rows, start=first + 2):
+            row = {
+                column: (raw.get(headers[column]) or "").strip()
+                if column in headers
+                else ""
+                for column in TEMPLATE_COLUMNS
+            }
+            draft = _draft(plan, number, row, units)
+            if draft is not None:
+                plan.drafts.append(draft)
+    if progress:
+        progress(1.0, f"{plan.rows_read:,} rows checked")
     return plan
 
 

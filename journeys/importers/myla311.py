@@ -46,8 +46,15 @@ from journeys.importers.common import (
     check_may_import,
     read_source,
 )
-from journeys.importers.measure_plan import Draft, MeasurePlan, Progress, run_import
+from journeys.importers.measure_plan import (
+    READ_SHARE,
+    Draft,
+    MeasurePlan,
+    Progress,
+    run_import,
+)
 from journeys.models import Agency
+from journeys.progress import in_steps, part
 from journeys.tabular import read_table
 from journeys.workspace import Workspace
 
@@ -130,8 +137,11 @@ class _Group:
 
 
 def plan_myla311(source, progress: Progress | None = None) -> MeasurePlan:
-    """Read the file into a plan, without writing."""
-    table = read_table(source.data, source.name)
+    """Read the file into a plan, without writing. ``progress``: see
+    `journeys.progress`."""
+    table = read_table(
+        source.data, source.name, progress=part(progress, 0.0, READ_SHARE)
+    )
     missing = [c for c in REQUIRED if c not in table.headers]
     if missing:
         raise ImportFailed(
@@ -145,72 +155,74 @@ def plan_myla311(source, progress: Progress | None = None) -> MeasurePlan:
     days = defaultdict(set)  # month -> days with a request
     still_open = not_closed = 0
     seen_ids: set[str] = set()
-    for number, row in enumerate(table.rows, start=2):
-        request = row["srnumber"].strip()
-        if not request:
-            plan.problem(number, "srnumber", "", "no request number")
-            continue
-        if request in seen_ids:
-            plan.problem(number, "srnumber", request, "the same request again")
-            continue
-        seen_ids.add(request)
-        try:
-            created = parse_when(row["createddate"])
-        except ValueError:
-            plan.problem(number, "createddate", row["createddate"], "not a date")
-            continue
-        if created is None:
-            plan.problem(number, "createddate", "", "no creation date")
-            continue
-        source_text = " ".join(row["requestsource"].split()).casefold()
-        channel = CHANNELS.get(source_text)
-        if channel is None:
-            plan.problem(
-                number, "requestsource", row["requestsource"], "not a known channel"
-            )
-            continue
-        code = row["owner"].strip().upper()
-        if not code:
-            plan.problem(number, "owner", "", "no owning bureau")
-            continue
-        bureau = BUREAUS.get(code, code)
-        plan.agencies.setdefault(bureau, Agency(bureau, "government", code))
-        kind = " ".join(row["requesttype"].split()) or "Unknown request type"
-        month = (created.year, created.month)
-        days[month].add(created.date())
-        received[(month, bureau, kind, channel)] += 1
-        if source_text not in STAFF_SOURCES:
-            public[month][1] += 1
-            public[month][0] += channel in DIGITAL
-        try:
-            closed = parse_when(row.get("closeddate", ""))
-        except ValueError:
-            plan.problem(number, "closeddate", row["closeddate"], "not a date")
-            continue
-        status = row.get("status", "Closed").strip().casefold()
-        if closed is None:
-            still_open += 1
-        elif status != "closed":
-            not_closed += 1
-        elif closed < created:
-            plan.problem(
-                number,
-                "closeddate",
-                row["closeddate"],
-                f"closed before it was created ({row['createddate']}): counted as "
-                "received, left out of handling time",
-            )
-        else:
-            entry = handled[(month, bureau, kind)]
-            entry[0] += 1
-            entry[1] += (closed - created).total_seconds() / 86400
-        if progress and number % 5000 == 0:
-            progress(number / (len(table.rows) + 1), f"{number:,} rows read")
+    checking = part(progress, READ_SHARE, 1.0)
+    for first, rows in in_steps(table.rows, checking, "requests checked"):
+        for number, row in enumerate(rows, start=first + 2):
+            request = row["srnumber"].strip()
+            if not request:
+                plan.problem(number, "srnumber", "", "no request number")
+                continue
+            if request in seen_ids:
+                plan.problem(number, "srnumber", request, "the same request again")
+                continue
+            seen_ids.add(request)
+            try:
+                created = parse_when(row["createddate"])
+            except ValueError:
+                plan.problem(number, "createddate", row["createddate"], "not a date")
+                continue
+            if created is None:
+                plan.problem(number, "createddate", "", "no creation date")
+                continue
+            source_text = " ".join(row["requestsource"].split()).casefold()
+            channel = CHANNELS.get(source_text)
+            if channel is None:
+                plan.problem(
+                    number, "requestsource", row["requestsource"], "not a known channel"
+                )
+                continue
+            code = row["owner"].strip().upper()
+            if not code:
+                plan.problem(number, "owner", "", "no owning bureau")
+                continue
+            bureau = BUREAUS.get(code, code)
+            plan.agencies.setdefault(bureau, Agency(bureau, "government", code))
+            kind = " ".join(row["requesttype"].split()) or "Unknown request type"
+            month = (created.year, created.month)
+            days[month].add(created.date())
+            received[(month, bureau, kind, channel)] += 1
+            if source_text not in STAFF_SOURCES:
+                public[month][1] += 1
+                public[month][0] += channel in DIGITAL
+            try:
+                closed = parse_when(row.get("closeddate", ""))
+            except ValueError:
+                plan.problem(number, "closeddate", row["closeddate"], "not a date")
+                continue
+            status = row.get("status", "Closed").strip().casefold()
+            if closed is None:
+                still_open += 1
+            elif status != "closed":
+                not_closed += 1
+            elif closed < created:
+                plan.problem(
+                    number,
+                    "closeddate",
+                    row["closeddate"],
+                    f"closed before it was created ({row['createddate']}): counted as "
+                    "received, left out of handling time",
+                )
+            else:
+                entry = handled[(month, bureau, kind)]
+                entry[0] += 1
+                entry[1] += (closed - created).total_seconds() / 86400
     _add_drafts(plan, received, handled, public, days)
     plan.notes.append(
         f"{len(seen_ids):,} requests; {still_open:,} still open (no close date) and "
         f"{not_closed:,} cancelled or referred are left out of handling time"
     )
+    if progress:
+        progress(1.0, f"{plan.rows_read:,} requests checked")
     return plan
 
 

@@ -41,7 +41,13 @@ from journeys.importers.common import (
     read_source,
     strip_html,
 )
-from journeys.importers.measure_plan import Draft, MeasurePlan, Progress, run_import
+from journeys.importers.measure_plan import (
+    READ_SHARE,
+    Draft,
+    MeasurePlan,
+    Progress,
+    run_import,
+)
 from journeys.models import Agency, Journey
 from journeys.workspace import Workspace
 
@@ -115,9 +121,13 @@ def _is_summary(content: Any) -> bool:
     )
 
 
-def plan_performance_kpis(source) -> MeasurePlan:
-    """Read the bundle into a plan, without writing."""
+def plan_performance_kpis(source, progress: Progress | None = None) -> MeasurePlan:
+    """Read the bundle into a plan, without writing. ``progress`` (see
+    `journeys.progress`) hears when the JSON is read and when it is checked:
+    a bundle is a few files of weekly figures, read in one go."""
     document = load_json(source)
+    if progress:
+        progress(READ_SHARE, "file read")
     files = document.get("files") if isinstance(document, dict) else None
     if not isinstance(files, dict):
         raise ImportFailed(
@@ -153,6 +163,8 @@ def plan_performance_kpis(source) -> MeasurePlan:
             "'key' and 'values' per channel, or rows with 'service_id', "
             "'number_of_transactions' and 'total_cost')",
         )
+    if progress:
+        progress(1.0, f"{used:,} files of figures checked")
     return plan
 
 
