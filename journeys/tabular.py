@@ -248,4 +248,8 @@ def _cell(value):
         return ""
     if isinstance(value, bool):
         return "yes" if value else "no"
+    if isinstance(value, float) and value.is_integer():
+        # Counts are stored as REAL (a survey can weight answers): 950 users
+        # should read 950 in a spreadsheet, not 950.0.
+        return int(value)
     return value

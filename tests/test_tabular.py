@@ -103,3 +103,10 @@ def test_xlsx_export_stores_formula_text_as_plain_text():
     assert (sheet["B2"].value, sheet["B2"].data_type) == (3, "n")
     table = read_table(data, "export.xlsx")
     assert table.rows == [{"comment": "=1+1", "score": "3"}]
+
+
+def test_whole_counts_export_without_a_decimal_point():
+    # Counts are stored as REAL; 950.0 users read as 950, 26.3157... stays.
+    rows = [{"users": 950.0, "share": 250 / 950 * 100, "blank": None}]
+    exported = write_csv(["users", "share", "blank"], rows).decode("utf-8-sig")
+    assert exported.split("\r\n")[1] == "950,26.31578947368421,"
