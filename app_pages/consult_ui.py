@@ -5,6 +5,7 @@ typed is shown through `said` or `plain_html`, which escape it, never as
 Markdown: Markdown would turn their text into links or images.
 """
 
+import base64
 import html
 from urllib.parse import urlencode, urlsplit
 
@@ -33,6 +34,27 @@ _LARGE_TYPE_CSS = """
 .stMain h2 { font-size: 1.7rem !important; }
 .stMain button { min-height: 3rem; }
 .stMain [role="radiogroup"] label { padding: .35rem 0; }
+</style>
+"""
+
+# Participants' pages: a focus ring that is seen on every control (Streamlit's
+# own is a faint background on a radio option, a border tint on a text box and
+# nothing on the scrollable main area, which takes keyboard focus), and a
+# problem with one answer shown in words right under its box.
+_PARTICIPANT_CSS = """
+<style>
+.stMain :is(button, a):focus-visible,
+.stMain label[data-testid="stRadioOption"]:has(input:focus-visible) {
+  outline: 3px solid #0b0c0c !important; outline-offset: 2px;
+  box-shadow: 0 0 0 6px #ffdd00 !important; }
+/* Drawn inside the box: the block around a text box cuts off what is outside. */
+.stMain [data-testid="stTextInputRootElement"]:focus-within,
+.stMain [data-testid="stTextAreaRootElement"]:focus-within {
+  outline: 4px solid #0b0c0c !important; outline-offset: -4px; }
+.stMain:focus-visible { outline: 4px solid #0b0c0c; outline-offset: -4px; }
+.stMain figcaption { font-size: 1.25rem; }
+.stMain .field-problem { border-left: 5px solid #d4351c; padding: .25rem .75rem;
+  margin: .25rem 0; font-weight: 700; color: #0b0c0c; }
 </style>
 """
 
@@ -65,6 +87,16 @@ def public_page() -> None:
 
 def large_type() -> None:
     st.html(_LARGE_TYPE_CSS)
+
+
+def participant_styles() -> None:
+    """A focus ring seen on every control, and room for a problem under a box."""
+    st.html(_PARTICIPANT_CSS)
+
+
+def field_problem(text: str) -> str:
+    """A problem with one answer, as HTML to show right under its box."""
+    return f'<p class="field-problem">{html.escape(text)}</p>'
 
 
 def printable() -> None:
@@ -169,14 +201,18 @@ def _done_words(result) -> str:
 def journey_picture(stages: list[dict], chosen_id: int) -> str:
     """The journey drawn as numbered stops on a line, the chosen one marked.
 
-    Hidden from screen readers: the question above already says the same.
+    An ``<img>`` of an SVG drawing with a text alternative (how many stages,
+    which one is marked); the caption names the stage. `st.html` strips
+    inline ``<svg>``, so the drawing travels as a ``data:`` address.
     """
     count = len(stages)
     width = max(count * 60, 120)
     stops = []
+    marked = 0
     for index, stage in enumerate(stages):
         x = 30 + index * 60
         mine = stage["id"] == chosen_id
+        marked = index + 1 if mine else marked
         fill, ink = ("#1d70b8", "#ffffff") if mine else ("#ffffff", "#0b0c0c")
         stops.append(
             f'<circle cx="{x}" cy="30" r="{18 if mine else 14}" fill="{fill}" '
@@ -184,13 +220,18 @@ def journey_picture(stages: list[dict], chosen_id: int) -> str:
             f'<text x="{x}" y="36" text-anchor="middle" font-size="16" '
             f'font-family="Arial" fill="{ink}">{index + 1}</text>'
         )
-    chosen = next((s for s in stages if s["id"] == chosen_id), None)
-    caption = html.escape(chosen["name"]) if chosen else ""
-    return (
-        f'<figure aria-hidden="true" style="margin:.5rem 0">'
-        f'<svg viewBox="0 0 {width} 60" style="width:100%;max-width:{width}px;'
-        f'height:auto" xmlns="http://www.w3.org/2000/svg">'
+    drawing = (
+        f'<svg viewBox="0 0 {width} 60" xmlns="http://www.w3.org/2000/svg">'
         f'<line x1="30" y1="30" x2="{30 + (count - 1) * 60}" y2="30" '
         f'stroke="#0b0c0c" stroke-width="3"/>{"".join(stops)}</svg>'
+    )
+    source = base64.b64encode(drawing.encode()).decode()
+    chosen = next((s for s in stages if s["id"] == chosen_id), None)
+    caption = html.escape(chosen["name"]) if chosen else ""
+    alt = f"The journey as a line of {count} stages, with stage {marked} marked"
+    return (
+        f'<figure style="margin:.5rem 0">'
+        f'<img src="data:image/svg+xml;base64,{source}" alt="{alt}" '
+        f'style="width:100%;max-width:{width}px;height:auto">'
         f"<figcaption>You are here: {caption}</figcaption></figure>"
     )

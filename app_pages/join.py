@@ -3,14 +3,19 @@
 Reached as ``/join`` or ``/join?code=ABC234``. It shows no workspace
 navigation, uses large type and plain words, and every question is a labelled
 form control, so it works with a screen reader, by keyboard, at 200% zoom
-and on a small screen. Whatever was typed stays in the boxes when a send is
-refused; the boxes empty only after a send succeeds.
+and on a small screen (tests/test_browser_access.py). Choices are radio
+buttons, not drop-down lists; hints are text on the page, not tooltips.
+Whatever was typed stays in the boxes when a send is refused; the boxes
+empty only after a send succeeds.
 """
+
+from collections.abc import Callable
 
 import streamlit as st
 
 from app_pages import consult_ui, shared
 from journeys import sessions
+from journeys.errors import ValidationError
 from journeys.sessions import FEELINGS, FeedbackEntry
 
 DEVICE_KEY = "participant_device_token"  # this browser session's random token
@@ -18,6 +23,15 @@ JOINED_KEY = "participant_session_id"
 URL_CODE_TRIED_KEY = "participant_url_code_tried"
 SENT_KEY = "participant_sent"  # feedback sent so far; part of the widget keys
 THANKS_KEY = "participant_thanks"
+
+# How a refused answer is named to a participant: the question, never a field.
+ANSWER_WORDS = {
+    "code": "The code box",
+    "what_happened": "The box “What happened?”",
+    "contact": "The box “How can we contact you?”",
+    "feeling": "The answer to “How did it feel?”",
+    "stance": "The answer to “What do you think of this change?”",
+}
 
 STANCE_WORDS = {
     "in favour": "I am in favour",
@@ -29,6 +43,7 @@ STANCE_WORDS = {
 def main() -> None:
     consult_ui.public_page()
     consult_ui.large_type()
+    consult_ui.participant_styles()
     if DEVICE_KEY not in st.session_state:
         st.session_state[DEVICE_KEY] = sessions.new_device_token()
     device = st.session_state[DEVICE_KEY]
@@ -44,9 +59,11 @@ def main() -> None:
 
 
 def _render_join(ws, device: str) -> None:
-    st.title("Join a consultation")
+    st.title("Join a consultation", anchor=False)
+    # The hint is text on the page, not a tooltip: everyone sees or hears it.
     st.write(
-        "Type the code on the screen, or the one the facilitator gave you. "
+        "Type the code on the screen, or the one the facilitator gave you: "
+        "six letters and numbers, for example ABC 234. Spaces do not matter. "
         "You do not need an account, and you do not have to give your name."
     )
     url_code = consult_ui.query_value("code")
@@ -59,7 +76,6 @@ def _render_join(ws, device: str) -> None:
             max_chars=12,
             key="join-code",
             autocomplete="off",
-            help="Six letters and numbers, for example ABC 234. Spaces do not matter.",
         )
         if st.form_submit_button("Join", type="primary"):
             _try_code(ws, code, device)
@@ -67,7 +83,7 @@ def _render_join(ws, device: str) -> None:
 
 def _try_code(ws, code: str, device: str) -> None:
     address = st.context.ip_address
-    joined = shared.attempt(
+    joined = _attempt(
         sessions.join_session,
         ws,
         code,
@@ -88,7 +104,7 @@ def _render_feedback_form(ws, session_id: int, device: str) -> None:
         st.session_state.pop(JOINED_KEY, None)
         return
     session = view.session
-    st.title(session["title"])
+    st.title(session["title"], anchor=False)
     if session["state"] == "ended":
         st.info("This session has ended. Thank you for taking part.")
         return
@@ -104,15 +120,17 @@ def _render_feedback_form(ws, session_id: int, device: str) -> None:
         "You can send as many as you like."
     )
     round_ = st.session_state.get(SENT_KEY, 0)
-    entry = _ask(view, f"give-{round_}")
+    notes = {}  # a place right under each box, for a problem with its answer
+    entry = _ask(view, f"give-{round_}", notes)
     if st.button("Send", type="primary", key=f"give-{round_}-send"):
-        sent = shared.attempt(
+        sent = _attempt(
             sessions.submit_feedback,
             ws,
             sessions.PARTICIPANT,
             session_id,
             entry,
             device,
+            notes=notes,
         )
         if sent is not shared.FAILED:
             st.session_state[SENT_KEY] = round_ + 1
@@ -120,7 +138,36 @@ def _render_feedback_form(ws, session_id: int, device: str) -> None:
             st.rerun()
 
 
-def _ask(view: sessions.ParticipantView, key: str) -> FeedbackEntry:
+def _attempt(call: Callable, *args, notes: dict | None = None):
+    """`shared.attempt`, with a refused answer named by its question.
+
+    The whole message goes where the participant is (an alert, read out by
+    screen readers); each problem is also written right under its box.
+    """
+
+    def named() -> object:
+        try:
+            return call(*args)
+        except ValidationError as exc:
+            _show_problems(exc.problems, notes or {})
+            return shared.FAILED
+
+    return shared.attempt(named)
+
+
+def _show_problems(problems: dict[str, str], notes: dict) -> None:
+    sentences = []
+    for field, problem in problems.items():
+        answer = ANSWER_WORDS.get(field, "One of your answers")
+        words = f"{answer} {problem.rstrip('.')}."
+        sentences.append(words)
+        if field in notes:
+            notes[field].html(consult_ui.field_problem(words))
+    sent = "" if "code" in problems else "Your feedback was not sent yet. "
+    st.error(shared.md(sent + " ".join(sentences)))
+
+
+def _ask(view: sessions.ParticipantView, key: str, notes: dict) -> FeedbackEntry:
     journey_id, stage_id, stage = _ask_where(view, key)
     step_id = _ask_step(stage, key)
     persona_id = _ask_persona(view, key)
@@ -129,8 +176,9 @@ def _ask(view: sessions.ParticipantView, key: str) -> FeedbackEntry:
         max_chars=sessions.WHAT_HAPPENED_MAX,
         height=180,
         key=f"{key}-what",
-        help=f"Up to {sessions.WHAT_HAPPENED_MAX:,} characters.",
     )
+    notes["what_happened"] = st.empty()
+    st.caption(f"Up to {sessions.WHAT_HAPPENED_MAX:,} characters.")
     feeling = st.radio(
         "How did it feel?",
         list(FEELINGS),
@@ -145,6 +193,7 @@ def _ask(view: sessions.ParticipantView, key: str) -> FeedbackEntry:
         key=f"{key}-contact",
         autocomplete="off",
     )
+    notes["contact"] = st.empty()
     st.caption(
         "Only the facilitator and the agency that owns the change will see "
         "your contact details."
@@ -196,7 +245,7 @@ def _ask_step(stage: dict | None, key: str) -> int | None:
     if not stage or not stage["steps"]:
         return None
     steps = {s["id"]: s["action"] for s in stage["steps"]}
-    return st.selectbox(
+    return st.radio(
         "Which step? (optional)",
         [None, *steps],
         format_func=lambda i: "Not sure, or the whole stage" if i is None else steps[i],
@@ -222,7 +271,7 @@ def _ask_stance(view: sessions.ParticipantView, key: str):
     if not view.proposals:
         return None, None
     proposals = {p["id"]: p for p in view.proposals}
-    item_id = st.selectbox(
+    item_id = st.radio(
         "Is it about one of the changes we propose? (optional)",
         [None, *proposals],
         format_func=lambda i: "No" if i is None else proposals[i]["title"],
