@@ -9,6 +9,7 @@ Every editable table carries the same bookkeeping columns:
 and ``created_by``/``updated_by`` (the acting user's name).
 """
 
+import json
 import logging
 
 import sqlite_utils
@@ -599,6 +600,44 @@ def m0007_survey_mappings(db: sqlite_utils.Database) -> None:
             ON survey_mapping(tool, question_id, question);
         """
     )
+
+
+# The words m0008 leaves in the change log where minutes were. A copy, not an
+# import: a migration that shipped must not change when later code does.
+_MINUTES_NOT_LOGGED = "(not logged: minutes are kept only on the session record)"
+
+
+@migrations()
+def m0008_minutes_out_of_the_log(db: sqlite_utils.Database) -> None:
+    """Take session minutes out of change-log entries written before they
+    were masked.
+
+    Minutes may name the people who spoke, and the change log is shown to
+    everyone (recent edits on the home page). Since this release saving a
+    session masks them as it writes; older databases still hold them in the
+    ``before``/``after`` values of ``consultation_session`` entries.
+    """
+    found = db.execute(
+        "SELECT id, before, after FROM change_log "
+        "WHERE table_name = 'consultation_session'"
+    ).fetchall()
+    for log_id, before, after in found:
+        masked = [_without_minutes(values) for values in (before, after)]
+        if masked != [before, after]:
+            db.execute(
+                "UPDATE change_log SET before = ?, after = ? WHERE id = ?",
+                [*masked, log_id],
+            )
+
+
+def _without_minutes(values: str | None) -> str | None:
+    if values is None:
+        return None
+    loaded = json.loads(values)
+    if loaded.get("minutes") in (None, _MINUTES_NOT_LOGGED):
+        return values
+    loaded["minutes"] = _MINUTES_NOT_LOGGED
+    return json.dumps(loaded, ensure_ascii=False, default=str, sort_keys=True)
 
 
 def migrate_to_latest(db: sqlite_utils.Database) -> None:

@@ -8,6 +8,7 @@ import pytest
 import storage
 from storage import queries, rows
 from storage.schema import applied_migrations, migrations
+from storage.sessions import MINUTES_MASKED
 
 
 @pytest.fixture
@@ -30,6 +31,7 @@ def test_fresh_database_has_every_migration_and_safe_pragmas(db):
         "m0005_kpis_and_responses",
         "m0006_consultation",
         "m0007_survey_mappings",
+        "m0008_minutes_out_of_the_log",
     ]
     assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert db.execute("PRAGMA foreign_keys").fetchone()[0] == 1
@@ -54,11 +56,54 @@ def test_database_from_older_migration_set_is_upgraded_with_its_rows(tmp_path):
         "m0005_kpis_and_responses",
         "m0006_consultation",
         "m0007_survey_mappings",
+        "m0008_minutes_out_of_the_log",
     ]
     assert [a["name"] for a in queries.list_agencies(upgraded)] == [
         "Department for Work and Pensions"
     ]
     assert "kpi" in upgraded.table_names()
+    upgraded.close()
+
+
+def test_upgrading_takes_minutes_out_of_the_change_log(tmp_path):
+    # A database from before minutes were masked: its log holds them.
+    path = tmp_path / "minutes.db"
+    old = storage.connect(path, migrate=False)
+    migrations.apply(old, stop_before="m0008_minutes_out_of_the_log")
+    spoken = "Jo Bloggs spoke about caring for her mother."
+    session_id = rows.insert_row(
+        old,
+        "consultation_session",
+        {
+            "title": "Carers' evening",
+            "starts_at": "2025-03-04 18:30",
+            "mode": "in person",
+            "minutes": spoken,
+        },
+        "sam",
+    )
+    rows.update_row(
+        old,
+        "consultation_session",
+        session_id,
+        1,
+        {"minutes": spoken + " More."},
+        "sam",
+    )
+    assert spoken in str(
+        queries.changes_to_row(old, "consultation_session", session_id)
+    )
+    old.close()
+
+    upgraded = storage.connect(path)
+    log = queries.changes_to_row(upgraded, "consultation_session", session_id)
+    masked = "(not logged: minutes are kept only on the session record)"
+    assert masked == MINUTES_MASKED  # what saving a session writes today
+    assert [c["after"]["minutes"] for c in log] == [masked, masked]
+    assert log[1]["before"]["minutes"] == masked
+    assert log[0]["after"]["title"] == "Carers' evening"  # the rest is kept
+    row = rows.get_row(upgraded, "consultation_session", session_id)
+    assert row["minutes"] == spoken + " More."
     upgraded.close()
 
 
