@@ -1,8 +1,12 @@
-"""Shared fixtures: a fresh workspace on a temporary file for each test."""
+"""Shared fixtures: a fresh workspace on a temporary file for each test, and
+the demo workspace, built once per run, of which each page test gets a copy."""
+
+from pathlib import Path
 
 import pytest
 
 from journeys.workspace import Workspace
+from tests.ui_workspace import build_template, copy_workspace
 
 
 @pytest.fixture
@@ -11,6 +15,21 @@ def ws(tmp_path):
     workspace = Workspace.open(tmp_path / "workspace.db")
     yield workspace
     workspace.close()
+
+
+@pytest.fixture(scope="session")
+def demo_template(tmp_path_factory) -> Path:
+    """The demo workspace, built once per test run. Tests change copies of it."""
+    return build_template(tmp_path_factory.mktemp("demo-template"))
+
+
+@pytest.fixture
+def demo_db(demo_template, tmp_path, monkeypatch) -> Path:
+    """A private copy of the demo workspace, which pages open through
+    ``JOINEDUP_DB``."""
+    path = copy_workspace(demo_template, tmp_path)
+    monkeypatch.setenv("JOINEDUP_DB", str(path))
+    return path
 
 
 # Browser tests drive Streamlit reruns in real Chromium; on a loaded 2-core

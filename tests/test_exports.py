@@ -19,7 +19,7 @@ from journeys.metrics import Point
 from journeys.models import Agency, Goal, Journey, Measurement
 from journeys.tabular import write_csv
 from journeys.workspace import Workspace
-from tests.ui_workspace import build_template
+from tests.ui_workspace import copy_workspace
 
 TAX = "File an online tax return"
 CARERS = "Apply for Carer's Allowance"
@@ -27,9 +27,9 @@ REVIEW = datetime.date(2024, 4, 1)
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory) -> Path:
-    """The demo workspace, read only by these tests."""
-    return build_template(tmp_path_factory.mktemp("export-demo"))
+def demo(demo_template, tmp_path_factory) -> Path:
+    """A copy of the demo workspace, read only by these tests."""
+    return copy_workspace(demo_template, tmp_path_factory.mktemp("export-demo"))
 
 
 def csv_lines(headers: list[str], found: list[dict]) -> list[str]:

@@ -15,7 +15,6 @@ from app_pages.shared import md
 from journeys import goals, maps, personas
 from journeys.access import Actor, Role
 from journeys.workspace import Workspace
-from tests.ui_workspace import build_template, copy_workspace
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 PAGES = (
@@ -28,18 +27,6 @@ PAGES = (
 DRIVING = "Learn to drive a car"
 CARERS = "Apply for Carer's Allowance"
 OTHER_EDITOR = Actor("omar from DWP", Role.EDITOR)
-
-
-@pytest.fixture(scope="session")
-def demo_template(tmp_path_factory) -> Path:
-    return build_template(tmp_path_factory.mktemp("demo-template"))
-
-
-@pytest.fixture
-def demo_db(demo_template, tmp_path, monkeypatch) -> Path:
-    path = copy_workspace(demo_template, tmp_path)
-    monkeypatch.setenv("JOINEDUP_DB", str(path))
-    return path
 
 
 @pytest.fixture

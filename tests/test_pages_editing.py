@@ -23,23 +23,10 @@ from journeys import (
 )
 from journeys.access import Actor, Role
 from journeys.workspace import Workspace
-from tests.ui_workspace import build_template, copy_workspace
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 DRIVING = "Learn to drive a car"
 OTHER_EDITOR = Actor("omar from DWP", Role.EDITOR)
-
-
-@pytest.fixture(scope="module")
-def demo_template(tmp_path_factory) -> Path:
-    return build_template(tmp_path_factory.mktemp("editing-template"))
-
-
-@pytest.fixture
-def demo_db(demo_template, tmp_path, monkeypatch) -> Path:
-    path = copy_workspace(demo_template, tmp_path)
-    monkeypatch.setenv("JOINEDUP_DB", str(path))
-    return path
 
 
 def start(page: str) -> AppTest:

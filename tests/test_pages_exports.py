@@ -21,7 +21,6 @@ from journeys.importers import SourceFile
 from journeys.models import Goal
 from journeys.tabular import read_table
 from journeys.workspace import Workspace
-from tests.ui_workspace import build_template, copy_workspace
 
 ROOT = Path(__file__).resolve().parent.parent
 GOALS_PAGE = str(ROOT / "app_pages" / "goals_kpis.py")
@@ -32,16 +31,9 @@ TAX_GOAL = "Fewer people give up on their tax return at document upload"
 VA_GOAL = "Veterans trust VA health care"
 
 
-@pytest.fixture(scope="module")
-def template(tmp_path_factory) -> Path:
-    return build_template(tmp_path_factory.mktemp("exports-demo"))
-
-
 @pytest.fixture
-def db(template, tmp_path, monkeypatch) -> Path:
-    path = copy_workspace(template, tmp_path)
-    monkeypatch.setenv("JOINEDUP_DB", str(path))
-    return path
+def db(demo_db) -> Path:
+    return demo_db
 
 
 @pytest.fixture

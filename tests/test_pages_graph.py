@@ -8,21 +8,14 @@ from streamlit.testing.v1 import AppTest
 
 from journeys import agencies, maps
 from journeys.workspace import Workspace
-from tests.ui_workspace import build_template, copy_workspace
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 DIVORCE = "Get a divorce"
 PAGE = "app_pages/agency_graph.py"
 
 
-@pytest.fixture(scope="module")
-def graph_template(tmp_path_factory) -> Path:
-    return build_template(tmp_path_factory.mktemp("graph-template"))
-
-
 @pytest.fixture
-def app(graph_template, tmp_path, monkeypatch) -> AppTest:
-    monkeypatch.setenv("JOINEDUP_DB", str(copy_workspace(graph_template, tmp_path)))
+def app(demo_db) -> AppTest:
     at = AppTest.from_file(APP, default_timeout=30)
     at.run()
     at.switch_page(PAGE)

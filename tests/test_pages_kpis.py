@@ -15,7 +15,6 @@ from journeys.access import Actor, Role
 from journeys.metrics import Scope
 from journeys.models import Goal
 from journeys.workspace import Workspace
-from tests.ui_workspace import build_template, copy_workspace
 
 PAGE_FILE = str(Path(__file__).resolve().parent.parent / "app_pages" / "goals_kpis.py")
 TAX = "File an online tax return"
@@ -23,16 +22,9 @@ TAX_GOAL = "Fewer people give up on their tax return at document upload"
 FIXTURES = Path(__file__).parent / "fixtures"
 
 
-@pytest.fixture(scope="module")
-def template(tmp_path_factory) -> Path:
-    return build_template(tmp_path_factory.mktemp("kpi-demo"))
-
-
 @pytest.fixture
-def db(template, tmp_path, monkeypatch) -> Path:
-    path = copy_workspace(template, tmp_path)
-    monkeypatch.setenv("JOINEDUP_DB", str(path))
-    return path
+def db(demo_db) -> Path:
+    return demo_db
 
 
 @pytest.fixture

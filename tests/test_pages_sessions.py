@@ -9,7 +9,6 @@ from streamlit.testing.v1 import AppTest
 from journeys import agencies, feedback, improvements, maps, sessions, you_said
 from journeys.access import DEMO_EDITOR, Actor, Role
 from journeys.workspace import Workspace
-from tests.ui_workspace import build_template, copy_workspace
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 PAGES = (
@@ -21,18 +20,6 @@ PAGES = (
 )
 CARERS = "Apply for Carer's Allowance"
 HOSTILE = "<script>alert(1)</script> ![x](http://203.0.113.9/x.png) asked twice"
-
-
-@pytest.fixture(scope="session")
-def demo_template(tmp_path_factory) -> Path:
-    return build_template(tmp_path_factory.mktemp("sessions-demo-template"))
-
-
-@pytest.fixture
-def demo_db(demo_template, tmp_path, monkeypatch) -> Path:
-    path = copy_workspace(demo_template, tmp_path)
-    monkeypatch.setenv("JOINEDUP_DB", str(path))
-    return path
 
 
 def app_at(page: str, **query) -> AppTest:
