@@ -137,17 +137,23 @@ def funnel_chart(stages: list[metrics.StageFunnel]) -> tuple[pd.DataFrame, dict]
 
 
 def _funnel_table(stages: list[metrics.StageFunnel]) -> pd.DataFrame:
+    # Only the last stage has no next one; elsewhere a blank is missing data.
+    last = len(stages) - 1
     return pd.DataFrame(
         {
             "Stage": shared.md(s.stage),
             "Users": shared.whole_or_decimal(s.users),
-            "Reached next stage": "Not applicable"
-            if s.next_users is None
-            else shared.whole_or_decimal(s.next_users),
-            "Lost": "Not applicable"
-            if s.lost is None
-            else shared.whole_or_decimal(s.lost),
-            "Abandonment": shared.percent(s.abandonment),
+            "Reached next stage": _or_why(s.next_users, number == last),
+            "Lost": _or_why(s.lost, number == last),
+            "Abandonment": "Not applicable"
+            if number == last
+            else shared.percent(s.abandonment, empty="No data"),
         }
-        for s in stages
+        for number, s in enumerate(stages)
     )
+
+
+def _or_why(count: float | None, last: bool) -> str:
+    if last:
+        return "Not applicable"
+    return shared.whole_or_decimal(count)  # "No data" when None

@@ -11,6 +11,7 @@ Streamlit's own "Download as PNG" button, which is how a chart is saved as PNG.
 """
 
 import dataclasses
+import datetime
 
 import pandas as pd
 import streamlit as st
@@ -33,6 +34,8 @@ STATUS_MARKS = {
 }
 
 
+EARLIEST_PERIOD = datetime.date(1990, 1, 1)
+LATEST_PERIOD = datetime.date(2100, 12, 31)
 SECTIONS = ("Dashboard", "Journeys", "KPI library", "Add goals and data")
 SECTION_KEY = "kpi-section"
 
@@ -75,10 +78,24 @@ def _render_dashboard(ws) -> None:
         journey_id = shared.optional_choice(
             "Journey", journey_titles, "dashboard-journey", empty="All journeys"
         )
+    # Streamlit's own range is today +/- 10 years, which would shut out data
+    # like the Performance Platform's 2012-14: allow any year people measure.
     with three:
-        start = st.date_input("Period from", value=None, key="dashboard-start")
+        start = st.date_input(
+            "Period from",
+            value=None,
+            min_value=EARLIEST_PERIOD,
+            max_value=LATEST_PERIOD,
+            key="dashboard-start",
+        )
     with four:
-        end = st.date_input("Period to", value=None, key="dashboard-end")
+        end = st.date_input(
+            "Period to",
+            value=None,
+            min_value=EARLIEST_PERIOD,
+            max_value=LATEST_PERIOD,
+            key="dashboard-end",
+        )
     board = shared.attempt(
         goals.dashboard,
         ws,
@@ -130,13 +147,18 @@ def _render_dashboard(ws) -> None:
 def _goals_overview(board: goals.Dashboard) -> pd.DataFrame:
     return pd.DataFrame(
         {
-            "Goal": view.goal["title"],
+            "Goal": shared.md(view.goal["title"]),
             "Status": STATUS_WORDS[view.status],
-            "Owner": view.goal.get("owner_agency_name") or "No owner",
-            "Contributing agencies": ", ".join(a["name"] for a in view.agencies)
-            or "None",
-            "Journeys": ", ".join(j["name"] for j in view.journeys) or "None",
-            "KPIs": ", ".join(k.row["kpi_name"] for k in view.kpis) or "None",
+            "Owner": shared.md(view.goal.get("owner_agency_name") or "No owner"),
+            "Contributing agencies": shared.md(
+                ", ".join(a["name"] for a in view.agencies) or "None"
+            ),
+            "Journeys": shared.md(
+                ", ".join(j["name"] for j in view.journeys) or "None"
+            ),
+            "KPIs": shared.md(
+                ", ".join(k.row["kpi_name"] for k in view.kpis) or "None"
+            ),
         }
         for view in board.goals
     )
@@ -145,9 +167,9 @@ def _goals_overview(board: goals.Dashboard) -> pd.DataFrame:
 def _worst_moving_table(board: goals.Dashboard) -> pd.DataFrame:
     return pd.DataFrame(
         {
-            "Goal": k.goal_title,
-            "KPI": k.row["kpi_name"],
-            "Measured on": k.where,
+            "Goal": shared.md(k.goal_title),
+            "KPI": shared.md(k.row["kpi_name"]),
+            "Measured on": shared.md(k.where),
             "Status": STATUS_WORDS[k.judgement.status],
             "Latest": kpis.display_value(
                 k.judgement.latest.value if k.judgement.latest else None, k.unit
@@ -156,27 +178,29 @@ def _worst_moving_table(board: goals.Dashboard) -> pd.DataFrame:
             "Movement": "Not enough data"
             if k.judgement.movement is None
             else f"{k.judgement.movement:+.0%}",
-            "Why": k.judgement.reason,
+            "Why": shared.md(k.judgement.reason),
         }
         for k in board.worst_moving()
     )
 
 
 def _render_goal(view: goals.GoalView) -> None:
-    st.subheader(view.goal["title"], anchor=False)
+    st.subheader(shared.md(view.goal["title"]), anchor=False)
     st.markdown(
         f"{STATUS_MARKS[view.status]} · Owner: "
-        f"{view.goal.get('owner_agency_name') or 'no owner'}"
+        f"{shared.md(view.goal.get('owner_agency_name') or 'no owner')}"
         + (
-            " · With: " + ", ".join(a["name"] for a in view.agencies)
+            " · With: " + shared.md(", ".join(a["name"] for a in view.agencies))
             if view.agencies
             else ""
         )
     )
     if view.goal.get("description"):
-        st.caption(view.goal["description"])
+        st.caption(shared.md(view.goal["description"]))
     if view.steps:
-        st.caption("About the steps: " + "; ".join(s["name"] for s in view.steps))
+        st.caption(
+            "About the steps: " + shared.md("; ".join(s["name"] for s in view.steps))
+        )
     for k in view.kpis:
         _render_goal_kpi(k)
 
@@ -184,10 +208,11 @@ def _render_goal(view: goals.GoalView) -> None:
 def _render_goal_kpi(k: goals.GoalKpiView) -> None:
     judged = k.judgement
     st.markdown(
-        f"**{k.row['kpi_name']}** ({k.where}): {STATUS_MARKS[judged.status]}. "
+        f"**{shared.md(k.row['kpi_name'])}** ({shared.md(k.where)}): "
+        f"{STATUS_MARKS[judged.status]}. "
         f"Target {kpis.display_value(k.row['target'], k.unit)}"
         + (f" by {k.row['deadline']}" if k.row["deadline"] else "")
-        + f"; {judged.reason}."
+        + f"; {shared.md(judged.reason)}."
     )
     if any(p.value is not None for p in k.points):
         frame, spec = _trend_chart(k)
@@ -278,9 +303,9 @@ def _render_satisfaction(ws) -> None:
         st.table(
             pd.DataFrame(
                 {
-                    "Survey": row["survey"],
+                    "Survey": shared.md(row["survey"]),
                     "Measure": row["measure_label"],
-                    "Question": row["question"][:200],
+                    "Question": shared.md(row["question"][:200]),
                     "Respondents": row["respondents"],
                     "From partial responses": row["from_partial"],
                     "Months": f"{row['first_month']} to {row['last_month']}",
@@ -301,7 +326,7 @@ def _render_satisfaction(ws) -> None:
 def _render_satisfaction_summary(
     journey: dict, summary: performance.SatisfactionSummary
 ) -> None:
-    st.subheader(journey["title"], anchor=False)
+    st.subheader(shared.md(journey["title"]), anchor=False)
     answers = summary.answers
     st.metric(
         "Satisfied or very satisfied (top-two-box)",
@@ -367,7 +392,8 @@ def _render_kpi_library(kpis_: list[dict]) -> None:
         st.info("No KPI is defined yet.")
         return
     found = _library_rows(kpis_)
-    st.table(pd.DataFrame(found), hide_index=True)
+    # Custom KPIs are typed by people: every text cell is escaped.
+    shared.table(pd.DataFrame(found), hide_index=True)
     shared.table_downloads(
         "kpi-library", LIBRARY_HEADERS, found, "library-export", "the KPI library"
     )
@@ -407,7 +433,7 @@ def _render_add_custom_kpi(ws) -> None:
                 shared.forget(
                     "custom-kpi-name", "custom-kpi-unit", "custom-kpi-formula"
                 )
-                shared.flash(f"Added the KPI {name.strip()}.")
+                shared.flash(f"Added the KPI {shared.md(name.strip())}.")
                 st.rerun()
 
 
@@ -510,15 +536,15 @@ def _goals_table(lines: list[goals.GoalLine]) -> pd.DataFrame:
     for line in lines:
         goal, k = line.goal, line.kpi
         base = {
-            "Goal": goal["title"],
-            "Journey": goal["journey_title"] or "All journeys",
-            "Owner": goal["owner_agency_name"] or "No owner",
+            "Goal": shared.md(goal["title"]),
+            "Journey": shared.md(goal["journey_title"] or "All journeys"),
+            "Owner": shared.md(goal["owner_agency_name"] or "No owner"),
         }
         if k is None:
             table.append(
                 {
                     **base,
-                    "KPI": goal["kpi_name"] or "No KPI",
+                    "KPI": shared.md(goal["kpi_name"] or "No KPI"),
                     "Status": "No KPI to judge",
                     "Baseline": _number(goal["baseline"]),
                     "Target": _number(goal["target"]),
@@ -529,7 +555,7 @@ def _goals_table(lines: list[goals.GoalLine]) -> pd.DataFrame:
         table.append(
             {
                 **base,
-                "KPI": k.row["kpi_name"],
+                "KPI": shared.md(k.row["kpi_name"]),
                 "Status": STATUS_WORDS[k.judgement.status],
                 "Baseline": kpis.display_value(
                     k.judgement.baseline, k.unit, empty="None"
@@ -728,7 +754,7 @@ def _add_goal(ws, choices: _GoalChoices, fields: dict, kpi_count: int) -> None:
     if new_id is shared.FAILED:
         return
     shared.forget(*_goal_form_keys("goal-new", kpi_count), "goal-new-kpi-count")
-    shared.flash(f"Added the goal {goal.title.strip()}.")
+    shared.flash(f"Added the goal {shared.md(goal.title.strip())}.")
     st.rerun()
 
 

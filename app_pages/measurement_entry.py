@@ -24,6 +24,7 @@ from journeys.progress import part
 SURVEY_KIND = "survey-export"
 UPLOAD_COUNTER = "kpi-import-upload-number"
 NOT_MAPPED = ""
+TOOL_NAMES = {"qualtrics": "Qualtrics", "limesurvey": "LimeSurvey", "csv": "CSV"}
 # Files larger than this get a progress bar while they are read and checked.
 # A 1 MB survey export is about 29,000 responses, read and checked in about
 # 0.15 s: below that a bar would only flash. The benchmark's 6.8 MB export of
@@ -82,7 +83,7 @@ def render_import(ws) -> None:
         return
     _render_plan(plan.summary(), plan.notes, plan.preview(), plan.problem_rows())
     if plan.drafts and st.button(
-        f"Import {len(plan.drafts):,} measurements", key="kpi-import-go"
+        f"Import {shared.counted(len(plan.drafts), 'measurement')}", key="kpi-import-go"
     ):
         _write(
             lambda progress: plans.write_plan(ws, shared.acting_user(), plan, progress)
@@ -132,9 +133,9 @@ def _forget_kept() -> None:
 
 
 def _render_plan(summary: str, notes, preview, problems) -> None:
-    st.markdown(f"**Before anything is written:** {summary}.")
+    st.markdown(f"**Before anything is written:** {shared.md(summary)}.")
     for note in notes:
-        st.caption(note)
+        st.caption(shared.md(note))
     if preview:
         st.markdown("**Preview** (the first rows to be written)")
         st.dataframe(pd.DataFrame(preview), hide_index=True, key="kpi-import-preview")
@@ -156,7 +157,9 @@ def _write(run) -> None:
         return
     _forget_kept()
     st.session_state[UPLOAD_COUNTER] = st.session_state.get(UPLOAD_COUNTER, 0) + 1
-    shared.flash(f"Imported {result.file_name}: {result.summary()}.")
+    shared.flash(
+        f"Imported {shared.md(result.file_name)}: {shared.md(result.summary())}."
+    )
     st.rerun()
 
 
@@ -171,7 +174,8 @@ def _render_survey_import(ws, source: SourceFile, upload: str) -> None:
         return
     table = kept["table"]
     st.markdown(
-        f"A **{table.tool}** export with {len(table.records):,} responses. Choose "
+        f"A **{TOOL_NAMES.get(table.tool, table.tool)}** export with "
+        f"{shared.counted(len(table.records), 'response')}. Choose "
         "the measure each KPI question gives; leave the others unmapped."
     )
     mapping = _render_mapping(ws, table, upload)
@@ -201,7 +205,7 @@ def _render_survey_import(ws, source: SourceFile, upload: str) -> None:
     plan = surveys.labelled(plan, survey=name, journey_id=journey_id, channel=channel)
     _render_plan(plan.summary(), plan.notes, plan.preview(), plan.problem_rows())
     if plan.answers and st.button(
-        f"Import {len(plan.answers):,} answers", key="survey-import-go"
+        f"Import {shared.counted(len(plan.answers), 'answer')}", key="survey-import-go"
     ):
         _write(
             lambda progress: surveys.write_survey(
@@ -270,7 +274,10 @@ def _render_mapping(ws, table, upload: str) -> dict[int, str]:
         st.session_state[MAPPING_SEEDED] = upload
         st.session_state[MAPPING_NOTE] = saved.message()
     if st.session_state.get(MAPPING_NOTE):
-        st.info(st.session_state[MAPPING_NOTE] + ". Check them; you can change any.")
+        st.info(
+            shared.md(st.session_state[MAPPING_NOTE])
+            + ". Check them; you can change any."
+        )
     options = [NOT_MAPPED, *surveys.MEASURES]
     labels = {NOT_MAPPED: "Not a KPI question"} | {
         key: m.label for key, m in surveys.MEASURES.items()
@@ -278,7 +285,8 @@ def _render_mapping(ws, table, upload: str) -> dict[int, str]:
     mapping = {}
     for column in questions:
         choice = st.selectbox(
-            column.text[:150] + ("…" if len(column.text) > 150 else ""),
+            # The wording comes from the file: shown as written, never as markup.
+            shared.md(column.text[:150]) + ("…" if len(column.text) > 150 else ""),
             options,
             format_func=labels.get,
             key=f"survey-map-{column.index}",
@@ -402,5 +410,7 @@ def _save_measurement(
         "measure-new-denominator",
         "measure-new-segment",
     )
-    shared.flash(f"Saved {kpi['name']}: {kpis.display_value(value, kpi['unit'])}.")
+    shared.flash(
+        f"Saved {shared.md(kpi['name'])}: {kpis.display_value(value, kpi['unit'])}."
+    )
     st.rerun()

@@ -21,6 +21,10 @@ import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import sync_playwright
 
+from journeys import goals, metrics
+from journeys.access import Actor, Role
+from journeys.models import Goal
+from journeys.workspace import Workspace
 from tests.ui_workspace import build_template, copy_workspace
 
 pytestmark = pytest.mark.browser
@@ -272,6 +276,30 @@ def test_a_deep_link_first_on_a_fresh_server_gets_the_app_navigation(tmp_path, p
         "Improvements",
         "You said, we did",
     ]
+
+
+def test_typed_markdown_images_are_shown_as_text_and_never_fetched(tmp_path, page):
+    # A goal's title and description are typed by people; Markdown in them
+    # must reach the screen as written, with nothing fetched from elsewhere.
+    image = "![t](http://example.invalid/t.png)"
+    database = copy_workspace(build_template(tmp_path / "template"), tmp_path)
+    with Workspace.open(database) as ws:
+        editor = Actor("demo editor", Role.EDITOR)
+        kpi = metrics.kpi_id(ws, "user_satisfaction")
+        goals.create_goal(
+            ws,
+            editor,
+            Goal(f"Goal {image}", f"About {image} :red[RED]"),
+            [goals.GoalKpi(kpi, 0.9)],
+        )
+    with serving(database, tmp_path / "streamlit.log") as url:
+        page.goto(f"{url}/goals_kpis")
+        shown = _wait_for_texts(page, ["Shared goals at a glance", f"Goal {image}"])
+        pictures = page.locator("[data-testid='stMain'] img[src*='example.invalid']")
+        assert pictures.count() == 0
+
+    assert f"About {image} :red[RED]" in shown
+    assert _not_local(page.requested_urls) == []
 
 
 def test_agency_graph_picture_draws_offline(server_url, page):

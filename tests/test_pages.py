@@ -348,6 +348,21 @@ def test_choosing_another_week_changes_the_stage_figures(app):
     assert table_with(app, "Stage", "About you")["Users"] != latest
 
 
+def test_only_the_last_stage_of_a_funnel_is_not_applicable(app):
+    # Elsewhere a blank is missing data, and says so.
+    open_page(app, "app_pages/goals_kpis.py")
+    show_section(app, "Journeys")
+    frame = next(
+        t.value
+        for t in app.table
+        if "Reached next stage" in t.value.columns
+        and "About you" in list(t.value["Stage"])
+    )
+    rows = frame.to_dict("records")
+    assert rows[-1]["Reached next stage"] == rows[-1]["Abandonment"] == "Not applicable"
+    assert all("Not applicable" not in row.values() for row in rows[:-1])
+
+
 def test_measures_tab_shows_the_tax_return_funnel_and_step_kpis(app):
     open_page(app, "app_pages/journeys.py")
     choose_journey(app, "File an online tax return")

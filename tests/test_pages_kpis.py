@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from app_pages.shared import md
 from journeys import agencies, goals, maps, metrics
 from journeys.access import Actor, Role
 from journeys.metrics import Scope
@@ -103,6 +104,35 @@ def test_tax_return_funnel_flags_document_upload(db):
     )
 
 
+HOSTILE = "![t](http://example.invalid/t.png) :red[RED] $x^2$ - <b>bold</b>"
+
+
+def test_typed_goal_and_kpi_text_is_shown_as_typed_never_as_markup(db):
+    # A fresh-user test found a goal title's Markdown image fetched by every
+    # reader's browser, from any address.
+    with Workspace.open(db) as ws:
+        editor = Actor("demo editor", Role.EDITOR)
+        kpi = metrics.create_custom_kpi(
+            ws, editor, "Typed " + HOSTILE, "USD", "none", "total_cost * 2"
+        )
+        goals.create_goal(
+            ws,
+            editor,
+            Goal("Goal " + HOSTILE, "About " + HOSTILE),
+            [goals.GoalKpi(kpi, 3.0, "down")],
+        )
+    at = open_on(db, "Dashboard")
+    shown = [e.value for e in [*at.subheader, *at.markdown, *at.caption]] + [
+        str(v) for t in at.table for v in t.value.to_numpy().ravel()
+    ]
+    assert md("Goal " + HOSTILE) in [e.value for e in at.subheader]
+    assert "About " + md(HOSTILE) in [e.value for e in at.caption]
+    # Nowhere on the page is the image, colour or formula left unescaped.
+    assert not [text for text in shown if "![t](http" in text or ":red[RED]" in text]
+    at = open_on(db, "KPI library")
+    assert row_of(at, "KPI", md("Typed " + HOSTILE))["Unit"] == "USD"
+
+
 def test_dashboard_shows_every_goal_with_status_and_rule(page):
     text = text_of(page)
     assert "no measurement ended in the 92 days" in text  # the rule, shown
@@ -147,14 +177,14 @@ def test_template_import_previews_reports_and_writes(db):
         "feb.csv", text.encode(), "text/csv"
     )
     run(page)
-    assert "2 rows read: 1 measurements to import" in text_of(page)
+    assert md("2 rows read: 1 measurements to import") in text_of(page)
     problem = row_of(page, "Row", 3)
     assert problem["Column"] == "value" and "100%" in problem["Problem"]
     with Workspace.open(db) as ws:
         before = ws.counts()["measurement"]
     page.button(key="kpi-import-go").click()
     run(page)
-    assert any("Imported feb.csv" in s.value for s in page.success)
+    assert any(md("Imported feb.csv") in s.value for s in page.success)
     with Workspace.open(db) as ws:
         assert ws.counts()["measurement"] == before + 1
         journey = maps.find_journey(ws, TAX)
@@ -170,7 +200,7 @@ def test_survey_import_maps_a_question_and_stores_answers(db):
     data = (FIXTURES / "qualtrics_export_sample_3row_header.csv").read_bytes()
     page.file_uploader(key="kpi-import-file-0").upload("q.csv", data, "text/csv")
     run(page)
-    assert "A **qualtrics** export with 1 responses" in text_of(page)
+    assert "A **Qualtrics** export with 1 response." in text_of(page)
     page.selectbox(key="survey-map-17").set_value("csat")  # column Q1
     run(page)
     page.button(key="survey-import-go").click()
@@ -209,7 +239,8 @@ def test_manual_measurement_and_custom_kpi_forms(db):
     page.text_input(key="custom-kpi-formula").set_value("total_cost / transactions")
     page.button(key="custom-kpi-save").click()
     run(page)
-    assert row_of(page, "Key", "custom_cost_per_claim")["Family"] == "Custom"
+    # The library escapes every text cell: custom KPIs are typed by people.
+    assert row_of(page, "Key", md("custom_cost_per_claim"))["Family"] == "Custom"
 
 
 def test_a_viewer_cannot_import(db):
@@ -375,12 +406,12 @@ def test_editing_then_deleting_a_custom_kpi(db):
     page.button(key="custom-kpi-edit-save").click()
     run(page)
     assert not page.error, page.error
-    row = row_of(page, "Key", "custom_cost_per_claim")
+    row = row_of(page, "Key", md("custom_cost_per_claim"))
     assert (row["KPI"], row["Unit"], row["Better when"], row["Formula"]) == (
         "Cost per claim paid",
         "USD",
         "Neither",
-        "total_cost * 2",
+        md("total_cost * 2"),
     )
     page.selectbox(key="custom-kpi-edit-choice").set_value(kpi)
     run(page)

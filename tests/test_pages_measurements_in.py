@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from app_pages.shared import md
 from journeys import surveys
 from journeys.workspace import Workspace
 
@@ -52,6 +53,19 @@ def upload_qualtrics(at: AppTest, upload: int) -> AppTest:
     return run(at)
 
 
+def test_a_question_from_the_file_is_shown_as_written_never_as_markup(db):
+    # A question heading is text from a file: a Markdown image in it must not
+    # make the browser fetch anything, nor a colour directive apply.
+    hostile = "![px](http://example.invalid/q.png) :red[red] <b>bold</b>"
+    data = QUALTRICS.replace(
+        b"This is a multiple choice question.", hostile.encode(), 1
+    )
+    at = survey_upload()
+    at.file_uploader(key="kpi-import-file-0").upload("q.csv", data, "text/csv")
+    run(at)
+    assert at.selectbox(key="survey-map-17").label == md(hostile)
+
+
 def test_a_second_upload_of_the_survey_comes_with_its_questions_mapped(db):
     at = survey_upload()
     # Columns 17 and 18 are Q1 and Q2; nothing is saved yet.
@@ -69,8 +83,11 @@ def test_a_second_upload_of_the_survey_comes_with_its_questions_mapped(db):
     assert at.selectbox(key="survey-map-18").value == ""
     today = datetime.datetime.now(datetime.UTC).date().isoformat()
     assert at.info[0].value == (
-        f"1 question mapped as last time, from the mapping saved on {today} by "
-        "demo editor. Check them; you can change any."
+        md(
+            f"1 question mapped as last time, from the mapping saved on {today} by "
+            "demo editor"
+        )
+        + ". Check them; you can change any."
     )
     # Still the person's choice: changing it sticks over a rerun.
     at.selectbox(key="survey-map-17").set_value("user_satisfaction")
@@ -139,8 +156,9 @@ def test_a_file_above_the_threshold_is_read_with_a_progress_bar(
     # Once the preview is shown the bar is gone.
     assert at.get("progress") == []
     summary = (
-        "**Before anything is written:** 1 responses read (qualtrics): "
-        "1 respondents, 1 answers to store."
+        "**Before anything is written:** "
+        + md("1 responses read (qualtrics): 1 respondents, 1 answers to store")
+        + "."
     )
     assert summary in [m.value for m in at.markdown]
 
@@ -176,4 +194,4 @@ def test_a_measurement_file_is_checked_again_only_when_the_workspace_changes(
         agencies.create_agency(ws, DEMO_EDITOR, Agency("Tax office"))
     run(at)
     assert previewed == ["feb.csv", "feb.csv"]
-    assert at.button(key="kpi-import-go").label == "Import 1 measurements"
+    assert at.button(key="kpi-import-go").label == "Import 1 measurement"
