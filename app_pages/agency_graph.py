@@ -139,7 +139,8 @@ def _render_chain(ws, choices: network.FilterChoices, filters) -> None:
     if not chain:
         st.write("This journey has no steps yet.")
         return
-    st.table(
+    # Agency names and step actions are typed by people: shown as typed.
+    shared.table(
         pd.DataFrame(
             {
                 "Order": link.position,

@@ -53,7 +53,7 @@ def main() -> None:
         if shown is shared.FAILED:
             return
         session = shown["session"]
-        st.title(session["title"])
+        st.title(shared.md(session["title"]), anchor=False)
         with st.expander("Facilitator controls", expanded=True):
             consult_ui.render_run_controls(ws, actor, session, "screen")
     _render_screen(session_id)
