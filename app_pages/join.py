@@ -81,15 +81,15 @@ def _render_join(ws, device: str) -> None:
             _try_code(ws, code, device)
 
 
-def _try_code(ws, code: str, device: str) -> None:
+def _address() -> str | None:
+    """The network address this request came from; None when unknown (from
+    the same machine, or under AppTest). The domain stores only its hash."""
     address = st.context.ip_address
-    joined = _attempt(
-        sessions.join_session,
-        ws,
-        code,
-        device,
-        address if isinstance(address, str) else None,
-    )
+    return address if isinstance(address, str) else None
+
+
+def _try_code(ws, code: str, device: str) -> None:
+    joined = _attempt(sessions.join_session, ws, code, device, _address())
     if joined is not shared.FAILED:
         st.session_state[JOINED_KEY] = joined["id"]
         st.rerun()
@@ -104,7 +104,7 @@ def _render_feedback_form(ws, session_id: int, device: str) -> None:
         st.session_state.pop(JOINED_KEY, None)
         return
     session = view.session
-    st.title(session["title"], anchor=False)
+    st.title(shared.md(session["title"]), anchor=False)
     if session["state"] == "ended":
         st.info("This session has ended. Thank you for taking part.")
         return
@@ -117,7 +117,8 @@ def _render_feedback_form(ws, session_id: int, device: str) -> None:
         st.success("Thank you: your feedback was sent. You can tell us more below.")
     st.write(
         "Tell us about one moment at a time: what happened and how it felt. "
-        "You can send as many as you like."
+        "You can send more than one: if many arrive at once, you may be asked "
+        "to wait a minute, and what you typed is kept."
     )
     round_ = st.session_state.get(SENT_KEY, 0)
     notes = {}  # a place right under each box, for a problem with its answer
@@ -130,6 +131,7 @@ def _render_feedback_form(ws, session_id: int, device: str) -> None:
             session_id,
             entry,
             device,
+            _address(),
             notes=notes,
         )
         if sent is not shared.FAILED:

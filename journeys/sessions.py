@@ -13,10 +13,15 @@ so it holds across browser sessions and server threads:
   per network address and `FAILED_JOINS_PER_WORKSPACE` in all, within
   `JOIN_WINDOW`; past that, "wait N minutes";
 * feedback: `SUBMISSIONS_PER_WINDOW` per device within `SUBMISSION_WINDOW`,
-  and `SUBMISSIONS_PER_SESSION` per device in one session.
+  and `SUBMISSIONS_PER_SESSION` per device in one session; within
+  `SUBMISSION_WINDOW`, `SUBMISSIONS_PER_ADDRESS` per network address in one
+  session, and `SESSION_SUBMISSIONS_PER_WINDOW` in one session in all.
 
 A device is the random token the participant's browser session holds; only
-its hash is stored.
+its hash is stored. The token lives as long as the browser session, so a
+reload makes a new device: the limits per network address and per session
+are what hold someone who reloads to send more. Addresses too are stored only
+as a hash.
 
 A session's facilitator is the person who planned it: their name is the
 session's ``created_by``. What participants said before moderation, their
@@ -62,8 +67,25 @@ FAILED_JOINS_PER_DEVICE = 5
 FAILED_JOINS_PER_ADDRESS = 30
 FAILED_JOINS_PER_WORKSPACE = 200
 SUBMISSION_WINDOW = datetime.timedelta(minutes=2)
-SUBMISSIONS_PER_WINDOW = 5
-SUBMISSIONS_PER_SESSION = 40
+SUBMISSIONS_PER_WINDOW = 5  # per device
+SUBMISSIONS_PER_SESSION = 40  # per device, the whole session
+# Per network address and session, within SUBMISSION_WINDOW. A device token
+# is new after every reload, so this is what stops one person from sending
+# without end. It must be generous: at an in-person session the whole room
+# (30 people or more) often shares the venue's Wi-Fi, and behind a reverse
+# proxy every participant may seem to come from the proxy's one address.
+# 60 in 2 minutes lets 12 devices send as fast as their own limit allows, or
+# a room of 60 each send a comment at the same moment (typing one on a phone
+# takes a minute or more). A bigger room on one address may meet it at its
+# busiest moment: each person is asked to wait a minute or two, their text
+# kept. One person, however many tokens they make up, is held to 30 comments
+# a minute in one session instead of thousands.
+SUBMISSIONS_PER_ADDRESS = 60
+# Everyone in one session, within SUBMISSION_WINDOW: the last line, against a
+# flood from many addresses. 300 in 2 minutes is 60 devices all at their own
+# limit, or a hall of 150 each sending two, more than a facilitator can read.
+# Paper forms and feedback typed by a facilitator do not count.
+SESSION_SUBMISSIONS_PER_WINDOW = 300
 # Wrong codes older than this are deleted: no limit looks back further.
 ATTEMPTS_KEPT = datetime.timedelta(days=1)
 
@@ -545,7 +567,11 @@ def end_session(
     _require_runner(ws, actor, session_id, "end a consultation session")
     now = now or _now()
     changes = {"state": "ended", "ended_at": _iso(now), "code_expires_at": _iso(now)}
-    return _save(ws, actor, session_id, version, changes)
+    with translated_errors(), ws.transaction():
+        saved = _save(ws, actor, session_id, version, changes)
+        # No more feedback comes, so where it came from is no longer needed.
+        stored.forget_sent_from(ws.db, session_id=session_id)
+    return saved
 
 
 def projection(ws: Workspace, actor: Actor, session_id: int) -> dict:
@@ -642,18 +668,26 @@ def submit_feedback(
     session_id: int,
     entry: FeedbackEntry,
     device_token: str,
+    address: str | None = None,
     now: datetime.datetime | None = None,
 ) -> int:
     """Record feedback sent from a participant's device; return its id.
 
     Only a device that joined the session may send, only while the session
-    is open and its code valid, and no faster than the limits allow. On any
-    refusal nothing is stored and the message says what to do; the page
+    is open and its code valid, and no faster than the limits allow: per
+    device, per network ``address`` and per session (`TooManyAttempts`). On
+    any refusal nothing is stored and the message says what to do; the page
     keeps what was typed.
+
+    ``address`` is the network address the request came from; only its hash
+    is stored. When it is unknown (None, as when the app is reached from the
+    same machine or run by AppTest), only the limits per device and per
+    session apply.
     """
     require(actor, Role.PARTICIPANT, "send feedback")
     now = now or _now()
     device = device_hash(device_token)
+    place = device_hash(address) if address else ""
     view = participant_view(ws, session_id)
     if not stored.has_joined(ws.db, session_id, device):
         raise PermissionDenied(
@@ -666,8 +700,17 @@ def submit_feedback(
             "kept: press Send again when they say so."
         )
     entry = entry.validated(view)
-    _check_submission_limits(ws, session_id, device, now)
-    return store_feedback(ws, actor, view.session, entry, "online", device, now)
+    # Counted and written in one write transaction, so comments sent at the
+    # same moment from other threads cannot all slip under a limit.
+    with translated_errors(), ws.transaction():
+        _check_submission_limits(ws, session_id, device, place, now)
+        feedback_id = store_feedback(
+            ws, actor, view.session, entry, "online", device, now
+        )
+        if place:
+            stored.record_sent_from(ws.db, session_id, place, _iso(now))
+            stored.forget_sent_from(ws.db, before=_iso(now - SUBMISSION_WINDOW))
+    return feedback_id
 
 
 def store_feedback(
@@ -901,7 +944,7 @@ def _wrong_code_message(ws: Workspace, device: str, now: datetime.datetime) -> s
 
 
 def _check_submission_limits(
-    ws: Workspace, session_id: int, device: str, now: datetime.datetime
+    ws: Workspace, session_id: int, device: str, place: str, now: datetime.datetime
 ) -> None:
     total = stored.submissions_since(ws.db, session_id, device, "")
     if len(total) >= SUBMISSIONS_PER_SESSION:
@@ -923,6 +966,34 @@ def _check_submission_limits(
             "then press Send again: your text is still here.",
             minutes,
         )
+    since = _iso(now - SUBMISSION_WINDOW)
+    checks = [
+        (
+            stored.online_submissions_since(ws.db, session_id, since),
+            SESSION_SUBMISSIONS_PER_WINDOW,
+            "This session has had a great many comments in the last "
+            f"{_window_words(SUBMISSION_WINDOW)}, more than it can take at once.",
+        ),
+    ]
+    if place:
+        checks.insert(
+            0,
+            (
+                stored.sent_from_since(ws.db, session_id, place, since),
+                SUBMISSIONS_PER_ADDRESS,
+                "A great many comments have been sent from this Wi-Fi or network "
+                f"in the last {_window_words(SUBMISSION_WINDOW)}. Everyone using "
+                "the same Wi-Fi counts together.",
+            ),
+        )
+    for times, limit, why in checks:
+        if len(times) >= limit:
+            minutes = _minutes_until(times[len(times) - limit], SUBMISSION_WINDOW, now)
+            raise TooManyAttempts(
+                f"{why} Please wait {_minutes(minutes)}, then press Send again: "
+                "your text is still here.",
+                minutes,
+            )
 
 
 def _minutes_until(

@@ -43,8 +43,9 @@ DUMPED_TABLES = (
     "workspace_setting",
     "change_log",
 )
-# Left out on purpose: join_attempt, the short-lived record of wrong join
-# codes used for rate limiting, which means nothing in another workspace.
+# Left out on purpose: join_attempt and feedback_sent_from, the short-lived
+# records of wrong join codes and of where comments came from, used for rate
+# limiting, which mean nothing in another workspace.
 
 
 def dump_tables(db: sqlite_utils.Database) -> dict[str, list[dict]]:

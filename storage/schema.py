@@ -640,6 +640,33 @@ def _without_minutes(values: str | None) -> str | None:
     return json.dumps(loaded, ensure_ascii=False, default=str, sort_keys=True)
 
 
+@migrations()
+def m0009_feedback_sent_from(db: sqlite_utils.Database) -> None:
+    """Where recent online feedback was sent from, for the per-address limit.
+
+    * ``feedback_sent_from``: one row per comment sent from a participant's
+      device whose network address was known: the session, a hash of the
+      address (never the address itself) and when. Not on the feedback row,
+      which is kept and logged, and not tied to the feedback it counts: rows
+      are deleted once no limit looks back at them, and when the session
+      ends.
+    """
+    db.executescript(
+        """
+        CREATE TABLE feedback_sent_from (
+            id INTEGER PRIMARY KEY,
+            session_id INTEGER NOT NULL
+                REFERENCES consultation_session(id) ON DELETE CASCADE,
+            address TEXT NOT NULL,
+            at TEXT NOT NULL
+        );
+        CREATE INDEX feedback_sent_from_address
+            ON feedback_sent_from(session_id, address, at);
+        CREATE INDEX feedback_sent_from_at ON feedback_sent_from(at);
+        """
+    )
+
+
 def migrate_to_latest(db: sqlite_utils.Database) -> None:
     """Apply every pending migration, oldest first. Does nothing when current."""
     pending = [m.name for m in migrations.pending(db)]

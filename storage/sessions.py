@@ -161,6 +161,61 @@ def submissions_since(
     ]
 
 
+def online_submissions_since(
+    db: sqlite_utils.Database, session_id: int, since: str
+) -> list[str]:
+    """When anyone sent feedback online to one session since ``since``,
+    oldest first. Paper forms and feedback typed by a facilitator are not
+    counted."""
+    return [
+        r[0]
+        for r in db.execute(
+            "SELECT sent_at FROM feedback WHERE session_id = ? AND source = 'online'"
+            " AND sent_at >= ? ORDER BY sent_at",
+            [session_id, since],
+        ).fetchall()
+    ]
+
+
+def record_sent_from(
+    db: sqlite_utils.Database, session_id: int, address: str, at: str
+) -> None:
+    """Note that a comment was sent to a session from an address (a hash)."""
+    db.execute(
+        "INSERT INTO feedback_sent_from (session_id, address, at) VALUES (?, ?, ?)",
+        [session_id, address, at],
+    )
+
+
+def sent_from_since(
+    db: sqlite_utils.Database, session_id: int, address: str, since: str
+) -> list[str]:
+    """When comments were sent to one session from one address since
+    ``since``, oldest first."""
+    return [
+        r[0]
+        for r in db.execute(
+            "SELECT at FROM feedback_sent_from WHERE session_id = ? AND address = ?"
+            " AND at >= ? ORDER BY at",
+            [session_id, address, since],
+        ).fetchall()
+    ]
+
+
+def forget_sent_from(
+    db: sqlite_utils.Database,
+    *,
+    before: str | None = None,
+    session_id: int | None = None,
+) -> None:
+    """Drop where comments came from: every session's rows older than
+    ``before``, or all of one session's."""
+    if before is not None:
+        db.execute("DELETE FROM feedback_sent_from WHERE at < ?", [before])
+    if session_id is not None:
+        db.execute("DELETE FROM feedback_sent_from WHERE session_id = ?", [session_id])
+
+
 # --- feedback -------------------------------------------------------------
 
 _FEEDBACK_SQL = """

@@ -77,8 +77,18 @@ def joined_device(ws, setup: Setup, token: str = "phone-1") -> str:
     return token
 
 
-def give(ws, setup: Setup, text: str, token: str = "phone-1", **fields) -> int:
-    """Feedback sent from a joined device at `NOW`, on the second stage."""
+def give(
+    ws,
+    setup: Setup,
+    text: str,
+    token: str = "phone-1",
+    *,
+    address: str | None = None,
+    now: datetime.datetime = NOW,
+    **fields,
+) -> int:
+    """Feedback sent from a joined device, from ``address`` (None: unknown)
+    at ``now``, on the second stage."""
     entry = sessions.FeedbackEntry(
         what_happened=text,
         journey_id=setup.journey_id,
@@ -86,5 +96,5 @@ def give(ws, setup: Setup, text: str, token: str = "phone-1", **fields) -> int:
         **fields,
     )
     return sessions.submit_feedback(
-        ws, sessions.PARTICIPANT, setup.session_id, entry, token, now=NOW
+        ws, sessions.PARTICIPANT, setup.session_id, entry, token, address, now=now
     )

@@ -4,6 +4,7 @@ workspace: each page loads, and the key interactions save what they say."""
 from pathlib import Path
 
 import pytest
+import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from journeys import agencies, feedback, improvements, maps, sessions, you_said
@@ -193,6 +194,59 @@ def test_refused_feedback_keeps_what_was_typed(demo_db):
     with Workspace.open(demo_db) as ws:
         [given] = feedback.list_feedback(ws, DEMO_EDITOR, session_id)
     assert given["what_happened"] == typed
+
+
+def send_from_page(at: AppTest, typed: str) -> AppTest:
+    at.text_area(key="give-0-what").set_value(typed)
+    at.button(key="give-0-send").click()
+    return run(at)
+
+
+def test_a_send_over_the_device_limit_keeps_what_was_typed(demo_db):
+    session_id, code = open_session(demo_db)
+    at = app_at("app_pages/join.py", code=code)
+    token = at.session_state["participant_device_token"]
+    with Workspace.open(demo_db) as ws:
+        for number in range(sessions.SUBMISSIONS_PER_WINDOW):
+            entry = sessions.FeedbackEntry(f"Comment {number}")
+            sessions.submit_feedback(ws, sessions.PARTICIPANT, session_id, entry, token)
+    typed = "The payslip upload failed three times"
+    send_from_page(at, typed)
+    [refused] = at.error
+    assert refused.value.startswith("You have sent 5 comments in the last 2 minutes.")
+    assert refused.value.endswith("then press Send again: your text is still here.")
+    assert at.text_area(key="give-0-what").value == typed
+    with Workspace.open(demo_db) as ws:
+        assert len(feedback.list_feedback(ws, DEMO_EDITOR, session_id)) == 5
+
+
+def test_the_page_passes_the_network_address_and_keeps_the_text(demo_db, monkeypatch):
+    # The page reads the address from st.context, which AppTest leaves None.
+    venue = "203.0.113.5"
+    monkeypatch.setattr(
+        type(st.context), "ip_address", property(lambda _context: venue)
+    )
+    session_id, code = open_session(demo_db)
+    with Workspace.open(demo_db) as ws:
+        # 12 earlier devices on the same Wi-Fi, 5 comments each: 60.
+        for device in range(12):
+            token = f"reloaded-{device}"
+            sessions.join_session(ws, code, token, venue)
+            for number in range(5):
+                entry = sessions.FeedbackEntry(f"Comment {number}")
+                sessions.submit_feedback(
+                    ws, sessions.PARTICIPANT, session_id, entry, token, venue
+                )
+    at = app_at("app_pages/join.py", code=code)
+    assert at.title[0].value == "Carers' evening"  # joined: a right code
+    typed = "Nobody told me what counts as other money"
+    send_from_page(at, typed)
+    [refused] = at.error
+    assert "sent from this Wi-Fi or network" in refused.value
+    assert refused.value.endswith("then press Send again: your text is still here.")
+    assert at.text_area(key="give-0-what").value == typed
+    with Workspace.open(demo_db) as ws:
+        assert len(feedback.list_feedback(ws, DEMO_EDITOR, session_id)) == 60
 
 
 def test_a_wrong_code_gets_a_clear_message(demo_db):

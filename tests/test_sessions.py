@@ -256,6 +256,163 @@ def test_one_device_has_a_ceiling_per_session(ws, setup, monkeypatch):
         give(ws, setup, "Three", token)
 
 
+# --- limits per network address and per session ----------------------------------
+#
+# A reload gives the page a new device token, so the device limits alone let
+# one person send without end. Every time below is worked out by hand from
+# NOW; the window is 2 minutes and counts a comment sent at its very start.
+
+VENUE = "203.0.113.5"  # a venue's Wi-Fi, shared by the whole room
+ELSEWHERE = "198.51.100.20"
+SECOND = datetime.timedelta(seconds=1)
+WAIT_AND_RESEND = "then press Send again: your text is still here."
+FROM_THIS_NETWORK = (
+    "A great many comments have been sent from this Wi-Fi or network in the "
+    "last 2 minutes. Everyone using the same Wi-Fi counts together. "
+)
+SESSION_FULL = (
+    "This session has had a great many comments in the last 2 minutes, more "
+    "than it can take at once. "
+)
+
+
+def feedback_count(ws) -> int:
+    return ws.db.execute("SELECT count(*) FROM feedback").fetchone()[0]
+
+
+def devices_send(ws, setup, names, address, per_device=5, now=NOW) -> None:
+    """Each named device joins and sends ``per_device`` comments."""
+    for name in names:
+        token = joined_device(ws, setup, name)
+        for number in range(per_device):
+            give(ws, setup, f"{name} #{number}", token, address=address, now=now)
+
+
+def test_the_limits_are_the_numbers_the_readme_gives():
+    assert sessions.SUBMISSION_WINDOW == 2 * MINUTE
+    assert sessions.SUBMISSIONS_PER_WINDOW == 5
+    assert sessions.SUBMISSIONS_PER_ADDRESS == 60
+    assert sessions.SESSION_SUBMISSIONS_PER_WINDOW == 300
+
+
+def test_one_device_sends_five_comments_then_the_sixth_waits(ws, setup):
+    token = joined_device(ws, setup)
+    for number in range(5):
+        give(ws, setup, f"Comment {number}", token, address=VENUE)
+    with pytest.raises(TooManyAttempts) as caught:
+        give(ws, setup, "Sixth", token, address=VENUE)
+    assert str(caught.value) == (
+        "You have sent 5 comments in the last 2 minutes. Please wait 2 minutes, "
+        + WAIT_AND_RESEND
+    )
+    assert caught.value.wait_minutes == 2
+    assert feedback_count(ws) == 5
+    # 2 minutes and 1 second on, the five have left the window.
+    assert give(ws, setup, "Sixth", token, address=VENUE, now=NOW + 2 * MINUTE + SECOND)
+
+
+def test_reloading_for_new_devices_is_stopped_at_sixty_per_network(ws, setup):
+    # 12 devices (or one person reloading 11 times) at 5 comments each: 60.
+    devices_send(ws, setup, [f"reload-{n}" for n in range(12)], VENUE)
+    assert feedback_count(ws) == 60
+    fresh = joined_device(ws, setup, "reload-12")
+    with pytest.raises(TooManyAttempts) as caught:
+        give(ws, setup, "Comment 61", fresh, address=VENUE)
+    assert str(caught.value) == (
+        FROM_THIS_NETWORK + "Please wait 2 minutes, " + WAIT_AND_RESEND
+    )
+    assert caught.value.wait_minutes == 2
+    assert feedback_count(ws) == 60  # nothing stored for the refused one
+    # Someone on another network is not held up.
+    other = joined_device(ws, setup, "phone-elsewhere")
+    assert give(ws, setup, "Mine", other, address=ELSEWHERE)
+    # 30 seconds on: 90 seconds until the first 60 leave, so 2 minutes.
+    with pytest.raises(TooManyAttempts, match="wait 2 minutes"):
+        give(ws, setup, "Comment 61", fresh, address=VENUE, now=NOW + 30 * SECOND)
+    # At exactly 2 minutes they are still "in the last 2 minutes".
+    with pytest.raises(TooManyAttempts, match="wait 1 minute,"):
+        give(ws, setup, "Comment 61", fresh, address=VENUE, now=NOW + 2 * MINUTE)
+    # One second later they have left the window: sending works again.
+    later = NOW + 2 * MINUTE + SECOND
+    assert give(ws, setup, "Comment 61", fresh, address=VENUE, now=later)
+    assert feedback_count(ws) == 62
+
+
+def test_the_network_window_slides(ws, setup):
+    # 30 comments at NOW, 30 a minute later: 60 in the window until NOW + 2:00.
+    devices_send(ws, setup, [f"early-{n}" for n in range(6)], VENUE)
+    devices_send(ws, setup, [f"late-{n}" for n in range(6)], VENUE, now=NOW + MINUTE)
+    fresh = joined_device(ws, setup, "fresh")
+    # At NOW + 1:30 the oldest leaves in 30 seconds: "wait 1 minute".
+    with pytest.raises(TooManyAttempts, match="wait 1 minute,") as caught:
+        give(ws, setup, "Now?", fresh, address=VENUE, now=NOW + 90 * SECOND)
+    assert caught.value.wait_minutes == 1
+    # At NOW + 2:01 the first 30 have left; the later 30 leave the window at
+    # NOW + 3:00, so 29 more go through and the 30th waits.
+    after_first = NOW + 2 * MINUTE + SECOND
+    for number in range(29):
+        name = f"second-wave-{number}"
+        token = joined_device(ws, setup, name)
+        give(ws, setup, "Sent", token, address=VENUE, now=after_first)
+    # 29 + 1 (below) + the later 30 = 60.
+    give(ws, setup, "Sent", fresh, address=VENUE, now=after_first)
+    with pytest.raises(TooManyAttempts, match="from this Wi-Fi or network"):
+        give(ws, setup, "Sent", fresh, address=VENUE, now=after_first)
+
+
+def test_a_session_takes_at_most_three_hundred_in_two_minutes(ws, setup):
+    # Five networks, twelve devices each, five comments each: 5 x 60 = 300,
+    # none of them over its own network's or device's limit.
+    for network in range(5):
+        devices = [f"net{network}-phone{n}" for n in range(12)]
+        devices_send(ws, setup, devices, f"192.0.2.{network + 1}")
+    assert feedback_count(ws) == 300
+    newcomer = joined_device(ws, setup, "newcomer")
+    for address in ("192.0.2.99", None):
+        with pytest.raises(TooManyAttempts) as caught:
+            give(ws, setup, "Too many", newcomer, address=address)
+        assert str(caught.value) == (
+            SESSION_FULL + "Please wait 2 minutes, " + WAIT_AND_RESEND
+        )
+    # A facilitator can still add feedback for someone: that does not count.
+    entry = sessions.FeedbackEntry("Said at the table")
+    assert feedback.add_on_behalf(ws, FACILITATOR, setup.session_id, entry)
+    assert feedback_count(ws) == 301
+    later = NOW + 2 * MINUTE + SECOND
+    assert give(ws, setup, "Now it goes", newcomer, address="192.0.2.99", now=later)
+
+
+def test_an_unknown_address_leaves_the_device_and_session_limits(ws, setup):
+    # 13 devices with no known address send 65, more than one network's 60.
+    devices_send(ws, setup, [f"local-{n}" for n in range(13)], None)
+    assert feedback_count(ws) == 65
+    with pytest.raises(TooManyAttempts, match="You have sent 5 comments"):
+        give(ws, setup, "Sixth", "local-0")
+    assert ws.db.execute("SELECT count(*) FROM feedback_sent_from").fetchone()[0] == 0
+
+
+def test_only_a_hash_of_the_address_is_kept_and_only_for_a_while(ws, setup):
+    token = joined_device(ws, setup)
+    give(ws, setup, "First", token, address=VENUE)
+    kept = ws.db.execute(
+        "SELECT session_id, address, at FROM feedback_sent_from"
+    ).fetchall()
+    assert kept == [
+        (setup.session_id, sessions.device_hash(VENUE), "2025-03-04T18:30:00+00:00")
+    ]
+    assert VENUE not in str(ws.db.execute("SELECT * FROM feedback").fetchall())
+    assert VENUE not in whole_change_log(ws)
+    # The next comment, once the window has passed, forgets the first.
+    later = NOW + 2 * MINUTE + SECOND
+    give(ws, setup, "Second", token, address=ELSEWHERE, now=later)
+    kept = ws.db.execute("SELECT address FROM feedback_sent_from").fetchall()
+    assert kept == [(sessions.device_hash(ELSEWHERE),)]
+    # Ending the session forgets the rest.
+    row = sessions.get_session(ws, setup.session_id)
+    sessions.end_session(ws, DEMO_EDITOR, setup.session_id, row["version"], now=later)
+    assert ws.db.execute("SELECT count(*) FROM feedback_sent_from").fetchone()[0] == 0
+
+
 def test_too_long_empty_or_misplaced_feedback_is_refused(ws, setup):
     token = joined_device(ws, setup)
     with pytest.raises(ValidationError, match="2,001 characters long"):

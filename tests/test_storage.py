@@ -32,6 +32,7 @@ def test_fresh_database_has_every_migration_and_safe_pragmas(db):
         "m0006_consultation",
         "m0007_survey_mappings",
         "m0008_minutes_out_of_the_log",
+        "m0009_feedback_sent_from",
     ]
     assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert db.execute("PRAGMA foreign_keys").fetchone()[0] == 1
@@ -57,6 +58,7 @@ def test_database_from_older_migration_set_is_upgraded_with_its_rows(tmp_path):
         "m0006_consultation",
         "m0007_survey_mappings",
         "m0008_minutes_out_of_the_log",
+        "m0009_feedback_sent_from",
     ]
     assert [a["name"] for a in queries.list_agencies(upgraded)] == [
         "Department for Work and Pensions"
