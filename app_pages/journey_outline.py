@@ -540,27 +540,23 @@ def _save_step(
 
 
 def _render_step_conflict(shown: Shown, step_id: int) -> None:
-    conflict = st.session_state.get(STEP_CONFLICT_KEY)
-    if not conflict or conflict["id"] != step_id:
-        return
-    prefix = f"step-{step_id}"
-    current = conflict["current"]
-    again_values = shared.show_conflict(shown.ws, conflict)
-    again, discard = st.columns(2)
-    if again.button("Apply my edit again", key=f"{prefix}-reapply"):
-        step = Step(**{k: again_values[k] for k in Step.__dataclass_fields__})
-        refused = not _save_step(
+    def save_again(values: dict, current: dict) -> bool:
+        step = Step(**{k: values[k] for k in Step.__dataclass_fields__})
+        return _save_step(
             shown,
             step_id,
             current["version"],
             step,
-            again_values["supporting_agency_ids"],
-            again_values.get("stage_id"),
+            values["supporting_agency_ids"],
+            values.get("stage_id"),
             current,
         )
-        if refused and st.session_state[STEP_CONFLICT_KEY]["current"] is not current:
-            st.rerun()  # someone saved yet again: show the newer comparison
-    if discard.button("Discard my edit", key=f"{prefix}-discard"):
-        _close_step_edit()
-        shared.flash("Your edit was discarded; nothing was saved.")
-        st.rerun()
+
+    shared.render_conflict(
+        shown.ws,
+        STEP_CONFLICT_KEY,
+        step_id,
+        f"step-{step_id}",
+        save_again=save_again,
+        close=_close_step_edit,
+    )

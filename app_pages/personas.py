@@ -500,23 +500,16 @@ def _save(ws, persona_id: int, version: int, persona: Persona, opened: dict) -> 
 
 
 def _render_conflict(ws, persona_id: int) -> None:
-    conflict = st.session_state.get(CONFLICT_KEY)
-    if not conflict or conflict["id"] != persona_id:
-        return
-    current = conflict["current"]
-    st.markdown("#### Their saved version and your edit")
-    again_values = shared.show_conflict(ws, conflict)
-    again, discard = st.columns(2)
-    if again.button("Apply my edit again", key=f"persona-{persona_id}-reapply"):
-        refused = not _save(
-            ws, persona_id, current["version"], Persona(**again_values), current
-        )
-        if refused and st.session_state[CONFLICT_KEY]["current"] is not current:
-            st.rerun()  # someone saved yet again: show the newer comparison
-    if discard.button("Discard my edit", key=f"persona-{persona_id}-discard"):
-        _close_edit()
-        shared.flash("Your edit was discarded; nothing was saved.")
-        st.rerun()
+    shared.render_conflict(
+        ws,
+        CONFLICT_KEY,
+        persona_id,
+        f"persona-{persona_id}",
+        save_again=lambda values, current: _save(
+            ws, persona_id, current["version"], Persona(**values), current
+        ),
+        close=_close_edit,
+    )
 
 
 # --- importing and downloading -------------------------------------------------

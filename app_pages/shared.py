@@ -271,6 +271,40 @@ def table(frame, **kwargs) -> None:
     st.table(frame.map(lambda v: md(v) if isinstance(v, str) else v), **kwargs)
 
 
+def render_conflict(
+    ws: Workspace,
+    conflict_key: str,
+    row_id: int,
+    prefix: str,
+    *,
+    save_again: Callable[[dict, dict], bool],
+    close: Callable[[], None],
+) -> None:
+    """The panel shown when someone else saved this row first: both versions,
+    then "Apply my edit again" or "Discard my edit".
+
+    ``st.session_state[conflict_key]`` holds the conflict (see
+    `show_conflict`) for the row ``row_id``. ``save_again(values, current)``
+    saves the merged values over ``current`` and returns False when refused
+    again; ``close`` ends the edit.
+    """
+    conflict = st.session_state.get(conflict_key)
+    if not conflict or conflict["id"] != row_id:
+        return
+    current = conflict["current"]
+    st.markdown("#### Their saved version and your edit")
+    again_values = show_conflict(ws, conflict)
+    again, discard = st.columns(2)
+    if again.button("Apply my edit again", key=f"{prefix}-reapply"):
+        refused = not save_again(again_values, current)
+        if refused and st.session_state[conflict_key]["current"] is not current:
+            st.rerun()  # someone saved yet again: show the newer comparison
+    if discard.button("Discard my edit", key=f"{prefix}-discard"):
+        close()
+        flash("Your edit was discarded; nothing was saved.")
+        st.rerun()
+
+
 def show_conflict(ws: Workspace, conflict: dict) -> dict:
     """Show a save refused because someone else saved first; return what
     "Apply my edit again" would save.
