@@ -91,7 +91,7 @@ JOURNEY_UPLOAD = upload_panel.UploadPanel(
     prefix="journey",
     types=list(uploads.JOURNEY_TYPES),
     make_preview=uploads.preview_journeys,
-    noun="journey(s)",
+    noun="journey",
     joiner="; ",
 )
 

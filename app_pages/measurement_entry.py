@@ -20,11 +20,11 @@ from journeys.importers.measurements_csv import COLUMN_HELP, template_csv
 from journeys.importers.previews import PLANNERS, checked_against, preview
 from journeys.models import CHANNELS, Measurement
 from journeys.progress import part
+from journeys.wording import counted
 
 SURVEY_KIND = "survey-export"
 UPLOAD_COUNTER = "kpi-import-upload-number"
 NOT_MAPPED = ""
-TOOL_NAMES = {"qualtrics": "Qualtrics", "limesurvey": "LimeSurvey", "csv": "CSV"}
 # Files larger than this get a progress bar while they are read and checked.
 # A 1 MB survey export is about 29,000 responses, read and checked in about
 # 0.15 s: below that a bar would only flash. The benchmark's 6.8 MB export of
@@ -83,7 +83,7 @@ def render_import(ws) -> None:
         return
     _render_plan(plan.summary(), plan.notes, plan.preview(), plan.problem_rows())
     if plan.drafts and st.button(
-        f"Import {shared.counted(len(plan.drafts), 'measurement')}", key="kpi-import-go"
+        f"Import {counted(len(plan.drafts), 'measurement')}", key="kpi-import-go"
     ):
         _write(
             lambda progress: plans.write_plan(ws, shared.acting_user(), plan, progress)
@@ -174,8 +174,8 @@ def _render_survey_import(ws, source: SourceFile, upload: str) -> None:
         return
     table = kept["table"]
     st.markdown(
-        f"A **{TOOL_NAMES.get(table.tool, table.tool)}** export with "
-        f"{shared.counted(len(table.records), 'response')}. Choose "
+        f"A **{table.tool_name}** export with "
+        f"{counted(len(table.records), 'response')}. Choose "
         "the measure each KPI question gives; leave the others unmapped."
     )
     mapping = _render_mapping(ws, table, upload)
@@ -205,7 +205,7 @@ def _render_survey_import(ws, source: SourceFile, upload: str) -> None:
     plan = surveys.labelled(plan, survey=name, journey_id=journey_id, channel=channel)
     _render_plan(plan.summary(), plan.notes, plan.preview(), plan.problem_rows())
     if plan.answers and st.button(
-        f"Import {shared.counted(len(plan.answers), 'answer')}", key="survey-import-go"
+        f"Import {counted(len(plan.answers), 'answer')}", key="survey-import-go"
     ):
         _write(
             lambda progress: surveys.write_survey(

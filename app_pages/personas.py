@@ -18,6 +18,7 @@ from app_pages import shared, upload_panel
 from journeys import agencies, persona_files, personas, uploads
 from journeys.errors import EditConflict, JourneyError
 from journeys.models import DIGITAL_CONFIDENCE_LABELS, Persona
+from journeys.wording import counted
 
 # The form's fields: (field, label, kind). Lists are one entry per line.
 FORM_FIELDS = (
@@ -308,7 +309,9 @@ def _render_delete(ws, persona: dict, used_by: list) -> None:
     prefix = f"persona-{persona['id']}"
     if used_by:
         st.warning(
-            f"{len(used_by)} journey(s) use this persona, so it cannot be deleted. "
+            f"{counted(len(used_by), 'journey')} "
+            f"{'uses' if len(used_by) == 1 else 'use'} this persona, so it cannot "
+            "be deleted. "
             "Archive it instead: it stays on those journeys and leaves the library."
         )
     else:
@@ -520,7 +523,7 @@ PERSONA_UPLOAD = upload_panel.UploadPanel(
     prefix="persona",
     types=list(uploads.PERSONA_TYPES),
     make_preview=uploads.preview_personas,
-    noun="personas",
+    noun="persona",
 )
 
 

@@ -233,12 +233,6 @@ def md(text: Any) -> str:
     return _MARKDOWN_SPECIAL.sub(r"\\\1", "" if text is None else str(text))
 
 
-def counted(count: float, noun: str, plural: str | None = None) -> str:
-    """A count with its noun, singular or plural: 1 answer, 9,000 answers."""
-    word = noun if count == 1 else (plural or noun + "s")
-    return f"{count:,.0f} {word}"
-
-
 def md_list(values: Sequence[str] | None, empty: str = "None recorded") -> str:
     """User entries as Markdown bullets, escaped; a plain phrase when empty."""
     if not values:

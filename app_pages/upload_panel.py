@@ -15,6 +15,7 @@ import streamlit as st
 
 from app_pages import shared
 from journeys import uploads
+from journeys.wording import counted
 
 
 @dataclass(frozen=True)
@@ -25,7 +26,7 @@ class UploadPanel:
     prefix: str  # widget keys start with it: "persona" or "journey"
     types: list[str]  # file extensions the uploader accepts
     make_preview: Callable  # (ws, data, file_name) -> uploads preview
-    noun: str  # what the confirm button counts: "personas", "journey(s)"
+    noun: str  # what the confirm button counts, singular: "persona", "journey"
     joiner: str = ", "  # how the names of what would be added are listed
 
     @property
@@ -60,7 +61,8 @@ def render_upload(ws, panel: UploadPanel) -> tuple[Any, str] | None:
     if preview.skips:
         st.markdown("**Left out:**\n" + shared.md_list(preview.skips))
     if not st.button(
-        f"Import {len(preview.adds)} {panel.noun} from {shared.md(preview.file_name)}",
+        f"Import {counted(len(preview.adds), panel.noun)} "
+        f"from {shared.md(preview.file_name)}",
         key=f"{panel.prefix}-upload-confirm",
         type="primary",
         disabled=not preview.adds,

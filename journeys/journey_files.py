@@ -22,6 +22,7 @@ from journeys.errors import ImportFailed, ValidationError
 from journeys.maps import JourneyMap
 from journeys.models import LEVELS, Agency, Journey, Stage, Step
 from journeys.tabular import Table, read_table, write_csv, write_xlsx
+from journeys.wording import counted
 from journeys.workspace import Workspace
 
 SEPARATOR = " | "
@@ -157,7 +158,8 @@ class JourneyPreview:
     def describe(self) -> str:
         steps = sum(len(s) for j in self.journeys for _, s in j.stages)
         text = (
-            f"{len(self.journeys)} journey(s), {steps} steps ({self.table.describe()})"
+            f"{counted(len(self.journeys), 'journey')}, {counted(steps, 'step')} "
+            f"({self.table.describe()})"
         )
         if self.new_agencies:
             text += f"; new agencies: {', '.join(self.new_agencies)}"

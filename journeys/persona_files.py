@@ -14,6 +14,7 @@ from journeys.access import Actor, Role, require
 from journeys.errors import ImportFailed, ValidationError
 from journeys.models import Agency, Persona
 from journeys.tabular import Table, read_table, write_csv, write_xlsx
+from journeys.wording import counted
 from journeys.workspace import Workspace
 
 LIST_SEPARATOR = " | "
@@ -113,7 +114,7 @@ class PersonaPreview:
     new_agencies: list[str]
 
     def describe(self) -> str:
-        text = f"{len(self.personas)} personas ({self.table.describe()})"
+        text = f"{counted(len(self.personas), 'persona')} ({self.table.describe()})"
         if self.new_agencies:
             text += f"; new agencies: {', '.join(self.new_agencies)}"
         return text

@@ -15,6 +15,10 @@ Reading (`read_survey`) recognises:
   ``date``) column; every response is complete unless a ``complete`` or
   ``finished`` column says 0.
 
+The bytes are decoded as any CSV is (`journeys.tabular.decode_csv`: UTF-16
+with its byte-order mark, UTF-8, Windows-1252). A file with no response after
+its header rows is refused: it was most likely cut short.
+
 Mapping: a person chooses, for each question that measures something, which
 measure it is (`MEASURES`: ``nps``, ``csat``, ``a11_trust``...). Only mapped
 questions are read. Each answer is checked against its measure's scale;
@@ -56,7 +60,8 @@ from journeys.importers.common import (
 from journeys.importers.measure_plan import RowProblem, refuse_repeat
 from journeys.models import Measurement, as_columns
 from journeys.progress import Progress, in_steps, part
-from journeys.tabular import csv_records
+from journeys.tabular import csv_records, decode_csv
+from journeys.wording import counted
 from journeys.workspace import Workspace, translated_errors
 from storage import measures, rows
 
@@ -68,6 +73,10 @@ logger = logging.getLogger(__name__)
 # about 0.15 s, 0.3 s and 0.8 s.
 READ_SHARE = 0.15
 CHECK_SHARE = 0.3  # of what is left after reading
+TOOL_NAMES = {"qualtrics": "Qualtrics", "limesurvey": "LimeSurvey", "csv": "CSV"}
+NO_RESPONSES = (
+    "no responses after the header: the file may have been cut short; export it again"
+)
 TASK_CODES = {"success": 3, "success with help": 2, "partial": 1, "failed": 0}
 LIKERT = {
     "strongly disagree": 1,
@@ -284,6 +293,11 @@ class SurveyTable:
     complete: Callable[[list[str]], bool]
     encoding: str = "UTF-8"
 
+    @property
+    def tool_name(self) -> str:
+        """The tool as people write it: "Qualtrics", "LimeSurvey" or "CSV"."""
+        return TOOL_NAMES.get(self.tool, self.tool)
+
     def question_columns(self) -> list[Column]:
         """Columns a person might map: everything but ids, times and metadata."""
         skip = {self.respondent, self.submitted, self.fallback_time}
@@ -305,19 +319,6 @@ class SurveyTable:
         raise ImportFailed(self.file_name, f"has no question {wanted!r}")
 
 
-def _decode(data: bytes, file_name: str) -> tuple[str, str]:
-    if not data.strip():
-        raise ImportFailed(file_name, "the file is empty")
-    for encoding, name in (("utf-8-sig", "UTF-8"), ("cp1252", "Windows-1252")):
-        try:
-            return data.decode(encoding), name
-        except UnicodeDecodeError:
-            continue
-    raise ImportFailed(
-        file_name, "is neither UTF-8 nor Windows-1252 text: export it as UTF-8 CSV"
-    )
-
-
 def _records(text: str, progress: Progress | None) -> list[list[str]]:
     first_line = text.split("\n", 1)[0]
     delimiter = max((",", ";", "\t"), key=first_line.count)
@@ -337,7 +338,7 @@ def read_survey(source: SourceFile, progress: Progress | None = None) -> SurveyT
 
     ``progress`` (see `journeys.progress`) hears of the rows read so far.
     """
-    text, encoding = _decode(source.data, source.name)
+    text, encoding = decode_csv(source.data, source.name)
     records = _records(text, progress)
     if not records:
         raise ImportFailed(source.name, "the file is empty")
@@ -350,7 +351,12 @@ def read_survey(source: SourceFile, progress: Progress | None = None) -> SurveyT
                 f"row {number} has {len(record)} columns but the header has "
                 f"{width}: check quotes on that row",
             )
-    if len(records) >= 3 and _looks_like_import_ids(records[2]):
+    qualtrics = len(records) >= 3 and _looks_like_import_ids(records[2])
+    if len(records) <= (3 if qualtrics else 1):
+        # A file cut short (inside LimeSurvey's long header, say) reads as a
+        # header alone: refused, not imported as a survey of no responses.
+        raise ImportFailed(source.name, NO_RESPONSES)
+    if qualtrics:
         table = _qualtrics(source.name, headers, records, encoding)
     elif (
         _index(headers, "Response ID") is not None
@@ -360,7 +366,7 @@ def read_survey(source: SourceFile, progress: Progress | None = None) -> SurveyT
     else:
         table = _plain(source.name, headers, records, encoding)
     if progress:
-        progress(1.0, f"{len(table.records):,} responses read")
+        progress(1.0, f"{counted(len(table.records), 'response')} read")
     return table
 
 
@@ -494,16 +500,19 @@ class SurveyPlan:
 
     def summary(self) -> str:
         text = (
-            f"{len(self.table.records):,} responses read ({self.table.tool}): "
-            f"{self.respondents:,} respondents, {len(self.answers):,} answers to "
-            "store"
+            f"{counted(len(self.table.records), 'response')} read "
+            f"({self.table.tool_name}): {counted(self.respondents, 'respondent')}, "
+            f"{counted(len(self.answers), 'answer')} to store"
         )
         if self.unanswered:
             text += f", {self.unanswered:,} unanswered"
         if self.duplicates_removed:
-            text += f", {self.duplicates_removed:,} duplicate responses removed"
+            text += (
+                f", {counted(self.duplicates_removed, 'duplicate response')} removed"
+            )
         if self.problems:
-            text += f", {len(self.problems):,} answers or rows left out (see below)"
+            left_out = counted(len(self.problems), "answer or row", "answers or rows")
+            text += f", {left_out} left out (see below)"
         return text
 
     def preview(self, limit: int = 20) -> list[dict]:
@@ -683,15 +692,21 @@ def plan_survey(
                 )
     if partial:
         plan.notes.append(
-            f"{partial:,} partial responses (not submitted): their answers are included"
+            f"{counted(partial, 'partial response')} (not submitted): "
+            "their answers are included"
         )
-    if plan.duplicates_removed:
+    if plan.duplicates_removed == 1:
+        plan.notes.append(
+            "1 earlier response of the same respondent was removed; "
+            "each respondent's latest counts once"
+        )
+    elif plan.duplicates_removed:
         plan.notes.append(
             f"{plan.duplicates_removed:,} earlier responses of the same respondents "
             "were removed; each respondent's latest counts once"
         )
     if progress:
-        progress(1.0, f"{len(table.records):,} responses checked")
+        progress(1.0, f"{counted(len(table.records), 'response')} checked")
     return plan
 
 
@@ -775,15 +790,14 @@ def write_survey(
             measures.delete_responses(ws.db, replaced)
         if older:
             result.skip(
-                f"{older} answers",
+                counted(older, "answer"),
                 "the workspace already holds a later answer of the same respondent",
             )
-        step = 20_000
-        for first in range(0, len(fresh), step):
-            measures.insert_responses(ws.db, fresh[first : first + step])
-            if progress:
-                done = min(first + step, len(fresh))
-                progress(done / len(fresh) * 0.9, f"{done:,} answers stored")
+        storing = part(progress, 0.0, 0.9)
+        for _first, batch in in_steps(fresh, storing, "answers stored"):
+            measures.insert_responses(ws.db, batch)
+        if progress:
+            progress(0.9, f"{counted(len(fresh), 'answer')} stored")
         result.count("survey answer", len(fresh))
         if replaced:
             result.count("replaced answer", len(replaced))

@@ -29,6 +29,7 @@ from journeys.importers.common import (
     read_source,
 )
 from journeys.tabular import read_table, write_xlsx
+from journeys.wording import counted
 from journeys.workspace import Workspace
 from storage import queries
 from storage.rows import now_utc
@@ -66,9 +67,9 @@ def preview_personas(ws: Workspace, data: bytes, file_name: str) -> UploadPrevie
         skips = [
             f"{name}: a persona with this name already exists" for name in existing
         ]
-        summary = f"{len(adds)} personas to add from a Markdown bundle"
+        summary = f"{counted(len(adds), 'persona')} to add from a Markdown bundle"
         if skips:
-            summary += f"; {len(skips)} already in the workspace, left out"
+            summary += f"; {len(skips):,} already in the workspace, left out"
         return UploadPreview(
             persona_markdown.KIND, file_name, data, summary, adds, skips
         )
@@ -101,9 +102,12 @@ def preview_journeys(ws: Workspace, data: bytes, file_name: str) -> UploadPrevie
             if plan.journey.title in adds
             for stage in plan.stages
         )
-        summary = f"{len(adds)} journey(s) with {steps} steps from GOV.UK content"
+        summary = (
+            f"{counted(len(adds), 'journey')} with {counted(steps, 'step')} "
+            "from GOV.UK content"
+        )
         if skips:
-            summary += f"; {len(skips)} item(s) left out"
+            summary += f"; {counted(len(skips), 'item')} left out"
         return UploadPreview(govuk.KIND, file_name, data, summary, adds, skips)
     preview = journey_files.preview_import(ws, data, file_name)
     return UploadPreview(
@@ -140,12 +144,14 @@ def apply_upload(ws: Workspace, actor: Actor, preview: UploadPreview) -> str:
         if preview.kind == PERSONAS_TABLE:
             fresh = persona_files.preview_import(ws, preview.data, preview.file_name)
             ids = persona_files.apply_import(ws, actor, fresh)
-            summary = f"{len(ids)} personas created"
+            summary = f"{counted(len(ids), 'persona')} created"
         else:
             fresh = journey_files.preview_import(ws, preview.data, preview.file_name)
             ids = journey_files.apply_import(ws, actor, fresh)
             steps = sum(len(s) for j in fresh.journeys for _, s in j.stages)
-            summary = f"{len(ids)} journey(s), {steps} steps created"
+            summary = (
+                f"{counted(len(ids), 'journey')}, {counted(steps, 'step')} created"
+            )
         queries.set_import_summary(ws.db, import_id, summary)
     return f"{preview.file_name}: {summary}"
 

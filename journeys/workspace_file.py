@@ -11,6 +11,7 @@ import sqlite3
 
 from journeys.access import Actor, Role, require
 from journeys.errors import ImportFailed
+from journeys.wording import megabytes
 from journeys.workspace import Workspace
 from storage import StorageError, dump
 from storage.schema import applied_migrations
@@ -57,7 +58,10 @@ def import_workspace(ws: Workspace, actor: Actor, data: bytes, file_name: str) -
 
 def _read_document(data: bytes, file_name: str) -> dict:
     if len(data) > MAX_BYTES:
-        raise ImportFailed(file_name, f"the file is larger than {MAX_BYTES:,} bytes")
+        raise ImportFailed(
+            file_name,
+            f"the file is {megabytes(len(data))}; the limit is {megabytes(MAX_BYTES)}",
+        )
     try:
         document = json.loads(data.decode("utf-8-sig"))
     except UnicodeDecodeError as err:

@@ -201,10 +201,8 @@ def test_csv_download_imports_into_an_empty_workspace_unchanged(
         page.locator("[data-testid='stFileUploaderDropzoneInput']").set_input_files(
             saved
         )
-        _wait_for_texts(page, [f"1 journey(s), {len(step_ids(database))} steps"])
-        page.get_by_role(
-            "button", name=f"Import 1 journey(s) from {saved.name}"
-        ).click()
+        _wait_for_texts(page, [f"1 journey, {len(step_ids(database))} steps"])
+        page.get_by_role("button", name=f"Import 1 journey from {saved.name}").click()
         _wait_for_texts(page, ["Imported learn-to-drive-a-car.csv"])
         assert _not_local(page.requested_urls) == []
 

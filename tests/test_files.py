@@ -163,7 +163,7 @@ def test_journey_csv_round_trip_into_an_empty_workspace(ws, tmp_path):
     personas.create_persona(other, DEMO_EDITOR, Persona("Ron"))
     preview = journey_files.preview_import(other, exported, "journey.csv")
     assert preview.describe() == (
-        "1 journey(s), 2 steps (2 rows, UTF-8, comma); new agencies: DVLA, DVSA"
+        "1 journey, 2 steps (2 rows, UTF-8, comma); new agencies: DVLA, DVSA"
     )
     (new_id,) = journey_files.apply_import(other, DEMO_EDITOR, preview)
     assert journey_files.export_rows(

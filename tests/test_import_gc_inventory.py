@@ -96,7 +96,7 @@ def test_whole_inventory_gives_79_departments_and_their_services(ws):
             "latest, was imported",
         )
     ]
-    assert result.summary().startswith("79 agencies, 1751 services created; ")
+    assert result.summary().startswith("79 agencies, 1,751 services created; ")
     assert result.summary().endswith("(NA not applicable: 9,592, ND no data: 2,535)")
     counts = ws.counts()
     assert (counts["agency"], counts["service"], counts["import_run"]) == (

@@ -4,6 +4,7 @@ Every importer previews (a plan, no writes), reports each row it leaves out,
 and writes all or nothing. Real files are read from journeys/sources.
 """
 
+import codecs
 import json
 from importlib import resources
 
@@ -158,6 +159,32 @@ def test_a11_real_file_keeps_wording_and_reports_no_data(ws):
         4.42,
     )
     assert len(trust) == 5
+
+
+@pytest.mark.parametrize(
+    ("codec", "bom"),
+    [("utf-16-le", codecs.BOM_UTF16_LE), ("utf-16-be", codecs.BOM_UTF16_BE)],
+)
+def test_a11_real_file_saved_as_utf16_plans_as_the_original(codec, bom):
+    # Excel's "Unicode Text": once read as Windows-1252, with a NUL after each
+    # letter, this file had "no column hisp".
+    original = real(A11)
+    text = original.data.decode("utf-8")
+    plan = plan_a11_scores(SourceFile(A11, bom + text.encode(codec)))
+    expected = plan_a11_scores(original)
+    assert (plan.rows_read, plan.drafts, plan.problems, plan.notes) == (
+        expected.rows_read,
+        expected.drafts,
+        expected.problems,
+        expected.notes,
+    )
+    # As the UTF-8 test above: 35 rows, 33 scores, "No Data" in rows 23 and
+    # 30; FY2020 Q1 trust 4.42 from row 3.
+    assert plan.summary() == (
+        "35 rows read: 33 measurements to import, 2 rows or values left out (see below)"
+    )
+    trust = [d for d in plan.drafts if d.kpi == "a11_trust"][0]
+    assert (trust.row, trust.period_start, trust.value) == (3, "2019-10-01", 4.42)
 
 
 def test_a11_broken_variants():

@@ -1,7 +1,10 @@
 """Measurements in (issue 5): progress while large files are read and checked,
 and survey question mappings saved for the next export of the same survey."""
 
+import csv
 import datetime
+import io
+import json
 from importlib import resources
 from pathlib import Path
 
@@ -182,8 +185,8 @@ def test_progress_of_planning_the_real_qualtrics_file():
     surveys.plan_survey(fixture(QUALTRICS), {"Q1": "csat"}, progress=progress)
     # One response: too few for reports along the way, only each step's end.
     assert calls == [
-        (surveys.READ_SHARE, "1 responses read"),
-        (1.0, "1 responses checked"),
+        (surveys.READ_SHARE, "1 response read"),
+        (1.0, "1 response checked"),
     ]
 
 
@@ -211,31 +214,102 @@ def test_progress_of_a_25000_row_survey_counts_rows_as_the_file_has_them():
         24_000,
     )
     texts = [text for _, text in calls]
+    # Each step reports after each twentieth. Reading: the file's 25,001 lines
+    # (the header and 25,000 responses) in slices of 25,001 // 20 = 1,250
+    # records; the 20th slice ends before the last line, so 20 reports.
+    reading = [f"{n:,} rows read" for n in range(1_250, 25_001, 1_250)]
+    assert reading[0] == "1,250 rows read" and reading[-1] == "25,000 rows read"
+    assert len(reading) == 20
+    # Checking 25,000 responses, 1,250 at a time; then the answers of 24,000
+    # respondents, 1,200 at a time: 19 reports each, none at the end.
+    checking = [
+        f"{n:,} of 25,000 responses checked" for n in range(1_250, 25_000, 1_250)
+    ]
+    answers = [
+        f"{n:,} of 24,000 respondents' answers read"
+        for n in range(1_200, 24_000, 1_200)
+    ]
+    assert (len(checking), len(answers)) == (19, 19)
+    assert checking[-1] == "23,750 of 25,000 responses checked"
+    assert answers[-1] == "22,800 of 24,000 respondents' answers read"
     assert texts == [
-        "10,000 rows read",  # the header and 9,999 responses
-        "20,000 rows read",
+        *reading,
         "25,000 responses read",
-        "10,000 of 25,000 responses checked",
-        "20,000 of 25,000 responses checked",
-        "10,000 of 24,000 respondents' answers read",
-        "20,000 of 24,000 respondents' answers read",
+        *checking,
+        *answers,
         "25,000 responses checked",
     ]
     fractions = [done for done, _ in calls]
     assert all(a < b for a, b in zip(fractions, fractions[1:], strict=False))
-    assert all(0 < f < surveys.READ_SHARE for f in fractions[:2])
+    assert all(0 < f < surveys.READ_SHARE for f in fractions[:20])
     read, rest = surveys.READ_SHARE, 1 - surveys.READ_SHARE
-    check, answers = rest * surveys.CHECK_SHARE, rest * (1 - surveys.CHECK_SHARE)
-    assert fractions[2:] == pytest.approx(
+    check, answered = rest * surveys.CHECK_SHARE, rest * (1 - surveys.CHECK_SHARE)
+    assert fractions[20:] == pytest.approx(
         [
             read,
-            read + check * 10_000 / 25_000,
-            read + check * 20_000 / 25_000,
-            read + check + answers * 10_000 / 24_000,
-            read + check + answers * 20_000 / 24_000,
+            *(read + check * k / 20 for k in range(1, 20)),
+            *(read + check + answered * k / 20 for k in range(1, 20)),
             1.0,
         ]
     )
+
+
+def qualtrics_export(responses: int, comment: str) -> SourceFile:
+    """A Qualtrics export: its three header rows, then ``responses`` rows of
+    the same width, each answering Q1 (1 to 5) and commenting in Q2."""
+    header = io.StringIO(newline="")
+    writer = csv.writer(header, lineterminator="\n")
+    ids = ["StartDate", "EndDate", "Status", "Progress", "Duration (in seconds)"]
+    ids += ["Finished", "RecordedDate", "ResponseId", "Q1", "Q2"]
+    writer.writerow(ids)
+    writer.writerow([*ids[:8], "How satisfied were you?", "Anything else?"])
+    writer.writerow([json.dumps({"ImportId": i}) for i in ids])
+    rows = [
+        "2024-03-01 09:00:00,2024-03-01 09:05:00,0,100,300,1,2024-03-01 09:05:01,"
+        f"R_{number:015d},{number % 5 + 1},{comment}\n"
+        for number in range(responses)
+    ]
+    return SourceFile("export.csv", (header.getvalue() + "".join(rows)).encode())
+
+
+def test_a_qualtrics_export_just_over_1_mb_reports_while_it_is_read():
+    # The tester's file: 9,000 responses in 1.26 MB, more than the 1 MB above
+    # which the page draws a bar, fewer rows than a report used to need.
+    comment = "The form was clear and quick to complete online"
+    assert len(comment) == 47
+    source = qualtrics_export(9_000, comment)
+    # A response is 92 characters before Q2 (3 times 20 for the dates, 18 for
+    # "R_" with 15 digits and a comma, 14 for the rest), then 47 and a newline.
+    header_rows = source.data.index(b"\n2024")
+    assert len(source.data) == header_rows + 1 + 9_000 * 140 > 1_260_000
+    calls, progress = recorder()
+    plan = surveys.plan_survey(source, {"Q1": "csat"}, progress=progress)
+    assert plan.respondents == 9_000 and plan.table.tool_name == "Qualtrics"
+    texts = [text for _, text in calls]
+    # 9,003 lines (three header rows) in slices of 9,003 // 20 = 450 records.
+    assert texts[:20] == [f"{n:,} rows read" for n in range(450, 9_001, 450)]
+    assert texts[20] == "9,000 responses read"
+    assert texts[21] == "450 of 9,000 responses checked"
+    assert texts[40] == "450 of 9,000 respondents' answers read"
+    assert len(texts) == 20 + 1 + 19 + 19 + 1
+    assert all(done < surveys.READ_SHARE for done, _ in calls[:20])
+
+
+def test_a_file_of_few_wide_rows_reports_as_often():
+    # 300 responses of 3,529 characters (28 before a 3,500-character comment,
+    # and a newline) after a 39-character header: 1,058,739 bytes.
+    lines = ["respondent_id,submitted_at,nps,comment"]
+    lines += [f"R{n:04d},2024-03-01 09:00:00,7,{'x' * 3_500}" for n in range(300)]
+    source = SourceFile("wide.csv", ("\n".join(lines) + "\n").encode())
+    assert len(source.data) == 39 + 300 * 3_529 == 1_058_739
+    calls, progress = recorder()
+    table = surveys.read_survey(source, progress)
+    assert len(table.records) == 300
+    # 301 lines in slices of 301 // 20 = 15 records: 20 reports, then the end.
+    assert [text for _, text in calls] == [
+        *(f"{n} rows read" for n in range(15, 301, 15)),
+        "300 responses read",
+    ]
 
 
 def test_preview_of_the_real_myla311_file_reports_its_7000_requests(ws):
@@ -243,11 +317,32 @@ def test_preview_of_the_real_myla311_file_reports_its_7000_requests(ws):
     data = resources.files("journeys").joinpath("sources", name).read_bytes()
     calls, progress = recorder()
     plan = preview(ws, "myla311-requests", SourceFile(name, data), progress)
-    assert calls == [
-        (PLAN_SHARE * plans.READ_SHARE, "7,000 rows read"),
-        (PLAN_SHARE, "7,000 requests checked"),
-        (1.0, f"{len(plan.drafts):,} measurements checked"),
+    read_end = PLAN_SHARE * plans.READ_SHARE
+    # 1.75 MB: 7,001 lines (a header, 7,000 requests), read 350 records at a
+    # time: 20 reports while reading, then the 7,000 requests checked 350 at
+    # a time: 19 reports before the end of that step.
+    assert [text for _, text in calls[:20]] == [
+        f"{n:,} rows read" for n in range(350, 7_001, 350)
     ]
+    assert all(0 < done < read_end for done, _ in calls[:20])
+    assert calls[20] == (read_end, "7,000 rows read")
+    checks = [
+        (
+            pytest.approx(read_end + (PLAN_SHARE - read_end) * k / 20),
+            f"{k * 350:,} of 7,000 requests checked",
+        )
+        for k in range(1, 20)
+    ]
+    assert calls[21:40] == checks
+    assert calls[40] == (PLAN_SHARE, "7,000 requests checked")
+    # Then the measurements worked out, checked against the workspace.
+    assert all(
+        text.endswith("measurements checked against the workspace")
+        for _, text in calls[41:-1]
+    )
+    assert calls[-1] == (1.0, f"{len(plan.drafts):,} measurements checked")
+    fractions = [done for done, _ in calls]
+    assert all(a < b for a, b in zip(fractions, fractions[1:], strict=False))
 
 
 def test_preview_of_a_12000_row_measurements_file(ws):
@@ -260,17 +355,23 @@ def test_preview_of_a_12000_row_measurements_file(ws):
     calls, progress = recorder()
     plan = preview(ws, "measurements-csv", source, progress)
     assert len(plan.drafts) == 12_000 and plan.problems == []
+    # 12,001 lines read 600 records at a time (20 reports: the header is one),
+    # then 12,000 rows and 12,000 measurements checked 600 at a time (19 each).
     assert [text for _, text in calls] == [
-        "10,000 rows read",
+        *(f"{n:,} rows read" for n in range(600, 12_001, 600)),
         "12,000 rows read",
-        "10,000 of 12,000 rows checked",
+        *(f"{n:,} of 12,000 rows checked" for n in range(600, 12_000, 600)),
         "12,000 rows checked",
-        "10,000 of 12,000 measurements checked against the workspace",
+        *(
+            f"{n:,} of 12,000 measurements checked against the workspace"
+            for n in range(600, 12_000, 600)
+        ),
         "12,000 measurements checked",
     ]
+    assert len(calls) == 20 + 1 + 19 + 1 + 19 + 1
     fractions = [done for done, _ in calls]
     assert all(a < b for a, b in zip(fractions, fractions[1:], strict=False))
-    assert fractions[-1] == 1.0 and fractions[3] == PLAN_SHARE
+    assert fractions[-1] == 1.0 and fractions[40] == PLAN_SHARE
 
 
 def test_a_kept_preview_is_stale_once_the_workspace_changes(ws):

@@ -386,7 +386,7 @@ def test_duplicate_archive_and_delete_a_persona(personas_page):
         maps.link_persona(ws, OTHER_EDITOR, ids()["journey"], ron)
     click(at, f"persona-{ron}-open")
     click(at, f"persona-{ron}-delete")
-    assert "1 journey(s) use this persona" in at.warning[0].value
+    assert "1 journey uses this persona" in at.warning[0].value
     click(at, f"persona-{ron}-delete-yes")
     assert md("cannot be deleted. Archive it instead") in at.error[0].value
     click(at, f"persona-{ron}-archive")
@@ -474,7 +474,7 @@ def test_export_then_import_into_an_empty_workspace_gives_equal_data(
     assert "There are no journeys yet" in empty.info[0].value
     empty.file_uploader(key="journey-upload-0").upload("drive.csv", journey_csv)
     empty.run()
-    assert empty.info[-1].value.startswith(md("1 journey(s), 22 steps"))
+    assert empty.info[-1].value.startswith(md("1 journey, 22 steps"))
     click(empty, "journey-upload-confirm")
 
     assert empty.header[0].value == DRIVING

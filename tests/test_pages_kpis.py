@@ -177,7 +177,7 @@ def test_template_import_previews_reports_and_writes(db):
         "feb.csv", text.encode(), "text/csv"
     )
     run(page)
-    assert md("2 rows read: 1 measurements to import") in text_of(page)
+    assert md("2 rows read: 1 measurement to import") in text_of(page)
     problem = row_of(page, "Row", 3)
     assert problem["Column"] == "value" and "100%" in problem["Problem"]
     with Workspace.open(db) as ws:

@@ -157,7 +157,7 @@ def test_a_file_above_the_threshold_is_read_with_a_progress_bar(
     assert at.get("progress") == []
     summary = (
         "**Before anything is written:** "
-        + md("1 responses read (qualtrics): 1 respondents, 1 answers to store")
+        + md("1 response read (Qualtrics): 1 respondent, 1 answer to store")
         + "."
     )
     assert summary in [m.value for m in at.markdown]

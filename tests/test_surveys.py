@@ -1,6 +1,7 @@
 """Survey exports: Qualtrics and LimeSurvey real files and broken variants,
 mapped to measures, stored as responses, rolled up into monthly KPIs."""
 
+import codecs
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,7 @@ FIXTURES = Path(__file__).parent / "fixtures"
 QUALTRICS = "qualtrics_export_sample_3row_header.csv"
 LIMESURVEY = "limesurvey_export_survey_998192.csv"
 OPENNESS = "Describe yourselves [Openness]"
+UTF16 = [("utf-16-le", codecs.BOM_UTF16_LE), ("utf-16-be", codecs.BOM_UTF16_BE)]
 
 
 def fixture(name: str) -> SourceFile:
@@ -66,13 +68,24 @@ def test_qualtrics_real_file_three_header_rows(ws):
 
 def test_qualtrics_broken_variants(ws):
     text = (FIXTURES / QUALTRICS).read_text(encoding="utf-8")
+    # Its three header rows and no response: cut short, not "0 responses".
     headers_only = "\n".join(text.splitlines()[:3]) + "\n"
     plan_source = csv_file(headers_only, "empty.csv")
-    table = surveys.read_survey(plan_source)
-    assert table.tool == "qualtrics" and table.records == []
+    for read in (
+        lambda: surveys.read_survey(plan_source),
+        lambda: surveys.plan_survey(plan_source, {"Q1": "csat"}),
+    ):
+        with pytest.raises(ImportFailed) as caught:
+            read()
+        assert str(caught.value) == (
+            "empty.csv: no responses after the header: the file may have been cut "
+            "short; export it again"
+        )
+    # The one response answers nothing mapped: nothing to write.
+    blank = text.replace(",DE,2,Hello", ",DE,,Hello")
     with pytest.raises(ImportFailed, match="no answer could be imported"):
         surveys.write_survey(
-            ws, DEMO_EDITOR, surveys.plan_survey(plan_source, {"Q1": "csat"})
+            ws, DEMO_EDITOR, surveys.plan_survey(csv_file(blank), {"Q1": "csat"})
         )
     no_id = text.replace("ResponseId", "Whatever", 1)
     with pytest.raises(ImportFailed, match="without a ResponseId"):
@@ -129,6 +142,103 @@ def test_limesurvey_without_partial_responses_and_broken_rows():
         surveys.read_survey(csv_file("\n".join(records)))
     latin = SourceFile("latin.csv", text.replace("\u2019", "'").encode("cp1252"))
     assert surveys.read_survey(latin).tool == "limesurvey"
+
+
+# --- files as people send them: UTF-16, cut short ---------------------------------
+
+
+@pytest.mark.parametrize(("codec", "bom"), UTF16)
+def test_utf16_exports_read_as_their_utf8_originals(codec, bom):
+    for name in (QUALTRICS, LIMESURVEY):
+        original = fixture(name)
+        text = original.data.decode("utf-8-sig")
+        utf16 = SourceFile(name, bom + text.encode(codec))
+        table, expected = surveys.read_survey(utf16), surveys.read_survey(original)
+        assert (table.tool, table.columns, table.records, table.first_row) == (
+            expected.tool,
+            expected.columns,
+            expected.records,
+            expected.first_row,
+        )
+        assert table.encoding == "UTF-16"
+    # The LimeSurvey export's 7 responses, planned as in the UTF-8 test above.
+    mapping = {OPENNESS: "csat", "How old are you?": "nps"}
+    text = fixture(LIMESURVEY).data.decode("utf-8-sig")
+    plan = surveys.plan_survey(
+        SourceFile(LIMESURVEY, bom + text.encode(codec)), mapping
+    )
+    assert len(plan.table.records) == 7
+    assert plan.table.columns[0].id == "Response ID"  # no byte-order mark left
+    assert [(a.respondent, a.measure, a.value) for a in plan.answers] == [
+        ("5", "csat", 3.0),
+        ("9", "csat", 1.0),
+        ("9", "nps", 4.0),
+    ]
+    expected = surveys.plan_survey(fixture(LIMESURVEY), mapping)
+    assert (plan.answers, plan.problems, plan.notes) == (
+        expected.answers,
+        expected.problems,
+        expected.notes,
+    )
+
+
+def test_utf16_without_its_mark_says_so():
+    text = fixture(QUALTRICS).data.decode("utf-8-sig")
+    with pytest.raises(ImportFailed) as caught:
+        surveys.read_survey(SourceFile("q.txt", text.encode("utf-16-le")))
+    assert str(caught.value) == (
+        "q.txt: the file looks like UTF-16 without a byte-order mark, or is not a "
+        "text file: save it as CSV UTF-8 and try again"
+    )
+
+
+CUT_SHORT = (
+    "cut.csv: no responses after the header: the file may have been cut short; "
+    "export it again"
+)
+
+
+@pytest.mark.parametrize("length", [11_380 // 2, 40])
+def test_a_limesurvey_export_cut_short_is_refused(length):
+    data = fixture(LIMESURVEY).data
+    # 11,380 bytes, of which the header line (a byte-order mark and 71 long
+    # question texts) is the first 9,006: both cuts are inside it.
+    assert len(data) == 11_380 and data.index(b"\n") == 9_006
+    with pytest.raises(ImportFailed) as caught:
+        surveys.read_survey(SourceFile("cut.csv", data[:length]))
+    assert str(caught.value) == CUT_SHORT
+
+
+def test_a_plain_csv_with_only_its_header_is_refused():
+    with pytest.raises(ImportFailed) as caught:
+        surveys.read_survey(csv_file("respondent_id,submitted_at,nps\n", "cut.csv"))
+    assert str(caught.value) == CUT_SHORT
+
+
+def test_summaries_count_in_words(ws):
+    plan = surveys.plan_survey(fixture(QUALTRICS), {"Q1": "csat"})
+    assert plan.summary() == (
+        "1 response read (Qualtrics): 1 respondent, 1 answer to store"
+    )
+    lines = ["respondent_id,submitted_at,nps"]
+    lines += [f"R{n:04d},2024-03-01 09:00:00,{n % 11}" for n in range(1_200)]
+    lines += ["R0000,2024-03-02 09:00:00,10", "R0001,2024-03-02 09:00:00,ten"]
+    plan = surveys.plan_survey(csv_file("\n".join(lines)), {"nps": "nps"})
+    # 1,202 responses of 1,200 respondents: R0000 and R0001 answered again a day
+    # later, and R0001's later answer is not a number.
+    assert plan.summary() == (
+        "1,202 responses read (CSV): 1,200 respondents, 1,199 answers to store, "
+        "2 duplicate responses removed, 1 answer or row left out (see below)"
+    )
+    assert plan.notes == [
+        "2 earlier responses of the same respondents were removed; each "
+        "respondent's latest counts once"
+    ]
+    result = surveys.write_survey(ws, DEMO_EDITOR, plan)
+    # One month of NPS answers: one measurement; the bad answer is skipped.
+    assert result.summary() == (
+        "1,199 survey answers, 1 measurement created; 1 item skipped"
+    )
 
 
 # --- plain CSV: PITFALLS 15 and 20 -------------------------------------------------

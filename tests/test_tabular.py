@@ -1,12 +1,18 @@
 """Spreadsheet reading and writing: encodings, delimiters, formulas (PITFALLS 16-18)."""
 
+import codecs
+import csv
 import io
+from importlib import resources
 
 import openpyxl
 import pytest
 
 from journeys.errors import ImportFailed
-from journeys.tabular import read_table, write_csv, write_xlsx
+from journeys.tabular import NOT_TEXT, read_table, write_csv, write_xlsx
+
+A11 = "perfgov_hisp_va_vha_a11_question_scores_2019-2020.csv"
+UTF16 = [("utf-16-le", codecs.BOM_UTF16_LE), ("utf-16-be", codecs.BOM_UTF16_BE)]
 
 
 def test_utf8_bom_is_stripped_from_the_header():
@@ -24,6 +30,83 @@ def test_windows_1252_accents_survive_and_utf8_is_not_mangled():
     from_utf8 = read_table(text.encode("utf-8"), "utf8.csv")
     assert from_utf8.rows[0]["agency"] == "Agência Tributária"
     assert from_utf8.encoding == "UTF-8"
+
+
+def a11_text() -> str:
+    data = resources.files("journeys").joinpath("sources", A11).read_bytes()
+    return data.decode("utf-8")
+
+
+@pytest.mark.parametrize(("codec", "bom"), UTF16)
+def test_utf16_with_a_byte_order_mark_reads_as_the_utf8_original(codec, bom):
+    text = a11_text()
+    table = read_table(bom + text.encode(codec), "a11.csv")
+    original = read_table(text.encode("utf-8"), "a11.csv")
+    assert (table.headers, table.rows, table.delimiter) == (
+        original.headers,
+        original.rows,
+        original.delimiter,
+    )
+    assert (table.encoding, original.encoding) == ("UTF-16", "UTF-8")
+    # The file: 5 quarters of the same 7 questions; the mark is not in a header.
+    assert table.headers[0] == "hisp" and len(table.rows) == 35
+    assert (table.rows[1]["question"], table.rows[1]["average_score"]) == (
+        "Trust / Confidence",
+        "4.42",
+    )
+    assert table.describe() == "35 rows, UTF-16, comma"
+
+
+def test_excel_unicode_text_is_tab_separated_utf16():
+    # What Excel's "Save as Unicode Text" writes: UTF-16-LE, its mark, tabs, CRLF.
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer, delimiter="\t", lineterminator="\r\n")
+    writer.writerow(["agency", "comment"])
+    writer.writerow(["Agência Tributária", "très lent, 2 h"])
+    data = codecs.BOM_UTF16_LE + buffer.getvalue().encode("utf-16-le")
+    table = read_table(data, "Unicode Text.txt")
+    assert table.rows == [{"agency": "Agência Tributária", "comment": "très lent, 2 h"}]
+    assert (table.encoding, table.delimiter) == ("UTF-16", "tab")
+
+
+@pytest.mark.parametrize("codec", ["utf-16-le", "utf-16-be"])
+def test_utf16_without_its_mark_is_not_read_as_columns(codec):
+    with pytest.raises(ImportFailed) as caught:
+        read_table(a11_text().encode(codec), "a11.csv")
+    assert str(caught.value) == f"a11.csv: {NOT_TEXT}"
+    assert str(caught.value) == (
+        "a11.csv: the file looks like UTF-16 without a byte-order mark, or is not "
+        "a text file: save it as CSV UTF-8 and try again"
+    )
+
+
+@pytest.mark.parametrize(
+    ("data", "problem"),
+    [
+        (b"name,score\nRon,\x009\n", NOT_TEXT),  # one NUL is enough
+        (codecs.BOM_UTF16_LE, "the file is empty"),
+        (codecs.BOM_UTF16_BE + " \n".encode("utf-16-be"), "the file is empty"),
+        # The mark, "id" (bytes 2 to 5), then half a character.
+        (
+            codecs.BOM_UTF16_LE + "id".encode("utf-16-le") + b"x",
+            "the file starts as UTF-16 text but byte 6 is not: save it as CSV "
+            "UTF-8 and try again",
+        ),
+        # UTF-32 starts with the UTF-16-LE mark, then NULs.
+        ("id,nps\n".encode("utf-32"), NOT_TEXT),
+    ],
+)
+def test_broken_utf16_and_nul_bytes_get_one_clear_line(data, problem):
+    with pytest.raises(ImportFailed) as caught:
+        read_table(data, "bad.csv")
+    assert str(caught.value) == f"bad.csv: {problem}"
+
+
+def test_the_size_limit_is_said_in_megabytes():
+    # 26,308,678 bytes = 25 MB (26,214,400) and 94,278 bytes, 0.09 MB: 25.1 MB.
+    with pytest.raises(ImportFailed) as caught:
+        read_table(b"a" * 26_308_678, "big.csv")
+    assert str(caught.value) == "big.csv: the file is 25.1 MB; the limit is 20 MB"
 
 
 def test_semicolon_file_with_commas_inside_cells():

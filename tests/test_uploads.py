@@ -27,11 +27,11 @@ def test_persona_spreadsheet_preview_then_import_is_recorded(ws):
     preview = uploads.preview_personas(ws, data, "people.csv")
 
     assert preview.describe() == (
-        "1 personas (1 rows, Windows-1252, semicolon); new agencies: Préfecture"
+        "1 persona (1 row, Windows-1252, semicolon); new agencies: Préfecture"
     )
     assert preview.adds == ["Agnès"] and ws.counts()["persona"] == 0
     assert uploads.apply_upload(ws, DEMO_EDITOR, preview) == (
-        "people.csv: 1 personas created"
+        "people.csv: 1 persona created"
     )
     saved = personas.get_persona(ws, personas.find_persona_id(ws, "Agnès"))
     assert saved["languages"] == ["French", "English"]
@@ -39,7 +39,7 @@ def test_persona_spreadsheet_preview_then_import_is_recorded(ws):
     assert (run["kind"], run["file_name"], run["summary"]) == (
         "personas-spreadsheet",
         "people.csv",
-        "1 personas created",
+        "1 persona created",
     )
 
 
@@ -64,7 +64,7 @@ def test_govuk_json_preview_then_import(ws):
         "Get a divorce",
         "Apply for or renew a Blue Badge",
     ]
-    assert preview.describe().startswith("3 journey(s) with 41 steps")
+    assert preview.describe().startswith("3 journeys with 41 steps")
     uploads.apply_upload(ws, DEMO_EDITOR, preview)
     assert [j["title"] for j in maps.list_journeys(ws)] == [
         "Apply for or renew a Blue Badge",

@@ -46,6 +46,7 @@ from journeys.importers.measure_plan import (
 from journeys.models import Agency
 from journeys.progress import in_steps, part
 from journeys.tabular import read_table
+from journeys.wording import counted
 from journeys.workspace import Workspace
 
 logger = logging.getLogger(__name__)
@@ -149,7 +150,7 @@ def plan_a11_scores(source, progress: Progress | None = None) -> MeasurePlan:
                     "values either side answer different questions"
                 )
     if progress:
-        progress(1.0, f"{plan.rows_read:,} rows checked")
+        progress(1.0, f"{counted(plan.rows_read, 'row')} checked")
     return plan
 
 

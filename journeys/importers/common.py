@@ -30,6 +30,7 @@ from journeys import agencies
 from journeys.access import Actor, Role, require
 from journeys.errors import ImportFailed, JourneyError, PermissionDenied
 from journeys.models import Agency
+from journeys.wording import counted, megabytes
 from journeys.workspace import Workspace
 from storage import queries
 from storage.rows import now_utc
@@ -93,8 +94,8 @@ def read_source(source: Source | Any, name: str | None = None) -> SourceFile:
 
 def _too_large(size: int) -> str:
     return (
-        f"is too large to import ({size / 1_048_576:.1f} MB; "
-        f"the limit is {MAX_FILE_BYTES // 1_048_576} MB)"
+        f"is too large to import ({megabytes(size)}; "
+        f"the limit is {megabytes(MAX_FILE_BYTES)})"
     )
 
 
@@ -225,26 +226,13 @@ class ImportResult:
 
     def summary(self) -> str:
         """One line: what was created and how much was skipped."""
-        made = ", ".join(
-            f"{n} {_plural(what, n)}" for what, n in self.created.items() if n
-        )
+        made = ", ".join(counted(n, what) for what, n in self.created.items() if n)
         text = f"{made or 'nothing'} created"
         if self.skipped:
-            text += (
-                f"; {len(self.skipped)} {_plural('item', len(self.skipped))} skipped"
-            )
+            text += f"; {counted(len(self.skipped), 'item')} skipped"
         if self.empty_values:
-            text += f"; {self.empty_values} empty {_plural('value', self.empty_values)}"
-            text += " skipped"
+            text += f"; {counted(self.empty_values, 'empty value')} skipped"
         return text
-
-
-def _plural(word: str, number: int) -> str:
-    if number == 1:
-        return word
-    if word.endswith("y") and not word.endswith("ey"):
-        return word[:-1] + "ies"
-    return word + "s"
 
 
 # --- running an import --------------------------------------------------------

@@ -56,6 +56,7 @@ from journeys.importers.measure_plan import (
 from journeys.models import Agency
 from journeys.progress import in_steps, part
 from journeys.tabular import read_table
+from journeys.wording import counted
 from journeys.workspace import Workspace
 
 logger = logging.getLogger(__name__)
@@ -141,7 +142,7 @@ def plan_gc_standards(source, progress: Progress | None = None) -> MeasurePlan:
             "otherwise; the counts were kept"
         )
     if progress:
-        progress(1.0, f"{plan.rows_read:,} rows checked")
+        progress(1.0, f"{counted(plan.rows_read, 'row')} checked")
     return plan
 
 

@@ -35,6 +35,7 @@ from journeys.importers.common import (
 )
 from journeys.models import Agency, Journey, Measurement, as_columns
 from journeys.progress import Progress, in_steps
+from journeys.wording import counted
 from journeys.workspace import Workspace, translated_errors
 from storage import measures, queries, rows
 
@@ -100,10 +101,12 @@ class MeasurePlan:
 
     def summary(self) -> str:
         text = (
-            f"{self.rows_read:,} rows read: {len(self.drafts):,} measurements to import"
+            f"{counted(self.rows_read, 'row')} read: "
+            f"{counted(len(self.drafts), 'measurement')} to import"
         )
         if self.problems:
-            text += f", {len(self.problems):,} rows or values left out (see below)"
+            left_out = counted(len(self.problems), "row or value", "rows or values")
+            text += f", {left_out} left out (see below)"
         return text
 
     def preview(self, limit: int = PREVIEW_ROWS) -> list[dict]:
@@ -254,7 +257,7 @@ def resolve(
     plan.drafts = kept
     plan.resolved = True
     if progress:
-        progress(1.0, f"{len(plan.drafts):,} measurements checked")
+        progress(1.0, f"{counted(len(plan.drafts), 'measurement')} checked")
     return plan
 
 
@@ -368,7 +371,7 @@ def write_plan(
                 ) from err
             result.count("measurement")
             if progress and (index % 200 == 0 or index == total):
-                progress(index / total, f"{index:,} of {total:,} measurements")
+                progress(index / total, f"{index:,} of {counted(total, 'measurement')}")
     return result
 
 

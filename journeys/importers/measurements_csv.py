@@ -42,6 +42,7 @@ from journeys.importers.measure_plan import (
 from journeys.models import Agency, _Checker
 from journeys.progress import in_steps, part
 from journeys.tabular import read_table, write_csv
+from journeys.wording import counted
 from journeys.workspace import Workspace
 from storage import measures
 
@@ -136,7 +137,7 @@ def plan_measurements_csv(
             if draft is not None:
                 plan.drafts.append(draft)
     if progress:
-        progress(1.0, f"{plan.rows_read:,} rows checked")
+        progress(1.0, f"{counted(plan.rows_read, 'row')} checked")
     return plan
 
 

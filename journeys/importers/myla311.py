@@ -56,6 +56,7 @@ from journeys.importers.measure_plan import (
 from journeys.models import Agency
 from journeys.progress import in_steps, part
 from journeys.tabular import read_table
+from journeys.wording import counted
 from journeys.workspace import Workspace
 
 logger = logging.getLogger(__name__)
@@ -222,7 +223,7 @@ def plan_myla311(source, progress: Progress | None = None) -> MeasurePlan:
         f"{not_closed:,} cancelled or referred are left out of handling time"
     )
     if progress:
-        progress(1.0, f"{plan.rows_read:,} requests checked")
+        progress(1.0, f"{counted(plan.rows_read, 'request')} checked")
     return plan
 
 

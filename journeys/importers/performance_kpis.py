@@ -49,6 +49,7 @@ from journeys.importers.measure_plan import (
     run_import,
 )
 from journeys.models import Agency, Journey
+from journeys.wording import counted
 from journeys.workspace import Workspace
 
 logger = logging.getLogger(__name__)
@@ -164,7 +165,7 @@ def plan_performance_kpis(source, progress: Progress | None = None) -> MeasurePl
             "'number_of_transactions' and 'total_cost')",
         )
     if progress:
-        progress(1.0, f"{used:,} files of figures checked")
+        progress(1.0, f"{counted(used, 'file', 'files')} of figures checked")
     return plan
 
 
