@@ -205,7 +205,8 @@ def _wait_for_texts(page, texts: list[str]) -> str:
     """Wait until the main area shows each text and the script run has ended.
 
     Pages arrive in pieces while their script runs; Streamlit marks the app
-    ``data-test-script-state="notRunning"`` once the run is over.
+    ``data-test-script-state="notRunning"`` once the run is over, and no
+    element is left marked ``data-stale`` once the page is whole.
     """
     main = page.locator("[data-testid='stMain']")
     finished = page.locator(".stApp[data-test-script-state='notRunning']")
@@ -214,6 +215,12 @@ def _wait_for_texts(page, texts: list[str]) -> str:
             shown = main.get_by_text(text).filter(visible=True)
             shown.first.wait_for(timeout=TEXT_WAIT_MS)
         finished.wait_for(timeout=TEXT_WAIT_MS)
+        # Elements of the run before linger, marked stale, until the new run
+        # has drawn its own; clicking one of them acts on nothing.
+        page.wait_for_function(
+            "() => !document.querySelector('[data-stale=\"true\"]')",
+            timeout=TEXT_WAIT_MS,
+        )
     except PlaywrightTimeout:
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SCREENSHOTS / "failed.png"), full_page=True)
