@@ -21,7 +21,9 @@ A device is the random token the participant's browser session holds; only
 its hash is stored. The token lives as long as the browser session, so a
 reload makes a new device: the limits per network address and per session
 are what hold someone who reloads to send more. Addresses too are stored only
-as a hash.
+as a hash, keyed with a secret of the workspace's own (`device_hash`), and
+only for as long as a limit looks back at them: wrong codes for
+`JOIN_WINDOW`, where comments came from for `SUBMISSION_WINDOW`.
 
 A session's facilitator is the person who planned it: their name is the
 session's ``created_by``. What participants said before moderation, their
@@ -32,6 +34,7 @@ contact details and devices, and the session's minutes are personal data;
 import dataclasses
 import datetime
 import hashlib
+import hmac
 import math
 import secrets
 from dataclasses import dataclass, field
@@ -86,8 +89,6 @@ SUBMISSIONS_PER_ADDRESS = 60
 # limit, or a hall of 150 each sending two, more than a facilitator can read.
 # Paper forms and feedback typed by a facilitator do not count.
 SESSION_SUBMISSIONS_PER_WINDOW = 300
-# Wrong codes older than this are deleted: no limit looks back further.
-ATTEMPTS_KEPT = datetime.timedelta(days=1)
 
 WHAT_HAPPENED_MAX = 2_000
 CONTACT_MAX = 200
@@ -271,9 +272,40 @@ def new_device_token() -> str:
     return secrets.token_urlsafe(24)
 
 
-def device_hash(token: str) -> str:
-    """What is stored for a device token or address: a hash, never the value."""
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()[:32]
+def device_hash(ws: Workspace, value: str) -> str:
+    """What is stored for a device token or a network address: a keyed hash
+    (`keyed_hash`) under the workspace's secret, never the value.
+
+    A plain hash would not do for an address: there are only 2**32 IPv4
+    addresses, so hashing them all finds any one in minutes. Without the
+    secret, which stays in the workspace's database, that cannot be done.
+    """
+    return keyed_hash(_hash_key(ws), value)
+
+
+def keyed_hash(key: bytes, value: str) -> str:
+    """HMAC-SHA256 of ``value`` under ``key``, as 32 hex digits."""
+    return hmac.new(key, value.encode("utf-8"), hashlib.sha256).hexdigest()[:32]
+
+
+def _hash_key(ws: Workspace) -> bytes:
+    """The workspace's secret for `device_hash`: 32 random bytes, made the
+    first time one is needed and kept in the workspace's settings.
+
+    It is never exported (storage/dump.py), so a workspace rebuilt from an
+    export makes a secret of its own and the hashes it brought stop matching.
+    That is harmless: wrong codes and where comments came from are not
+    exported, and no limit looks back more than `JOIN_WINDOW` at them anyway;
+    a device that had joined a session still running has to type the code
+    again, and its earlier comments no longer count towards its own limits.
+    """
+    key = stored.hash_key(ws.db)
+    if key is None:
+        with translated_errors(), ws.transaction():
+            # Made by another thread meanwhile? Then that one is kept.
+            stored.add_hash_key(ws.db, secrets.token_bytes(32), _iso(_now()))
+            key = stored.hash_key(ws.db)
+    return key
 
 
 def clean_typed_text(text: str | None) -> str:
@@ -563,7 +595,14 @@ def end_session(
     version: int,
     now: datetime.datetime | None = None,
 ) -> dict:
-    """Stop the session for good: its join code expires now."""
+    """Stop the session for good: its join code expires now.
+
+    Where its comments came from is forgotten, and so are wrong codes no
+    limit reads any more. Who joined (`has_joined`: a keyed hash of each
+    device's token, never an address) is kept with the session: the join
+    page uses it to tell a device that joined that the session has ended,
+    and the facilitator screen counts it.
+    """
     _require_runner(ws, actor, session_id, "end a consultation session")
     now = now or _now()
     changes = {"state": "ended", "ended_at": _iso(now), "code_expires_at": _iso(now)}
@@ -571,6 +610,7 @@ def end_session(
         saved = _save(ws, actor, session_id, version, changes)
         # No more feedback comes, so where it came from is no longer needed.
         stored.forget_sent_from(ws.db, session_id=session_id)
+        stored.forget_join_attempts_before(ws.db, _iso(now - JOIN_WINDOW))
     return saved
 
 
@@ -614,23 +654,42 @@ def join_session(
     Raises `TooManyAttempts` after too many wrong codes, `ValidationError` for
     an empty one, `NotFound` for a wrong one (counted towards the limits) and
     `SessionClosed` for an ended or expired one (not counted).
+
+    What is kept: a wrong code as the time, the device's hash and the
+    address's hash (``join_attempt``), for as long as a limit counts it
+    (`JOIN_WINDOW`); a join as the session and the device's hash
+    (``session_participant``), with no address, for as long as the session.
+    Nothing reads a right code after it let the device in, so it is not
+    kept as an attempt.
     """
     now = now or _now()
-    device = device_hash(device_token)
-    place = device_hash(address) if address else ""
-    _check_join_limits(ws, device, place, now)
+    key = _hash_key(ws)
+    device = keyed_hash(key, device_token)
+    place = keyed_hash(key, address) if address else ""
     cleaned = normalise_code(code)
+    found = refused = None
+    # One write transaction: wrong codes sent at the same moment from other
+    # threads cannot all slip under a limit.
+    with translated_errors(), ws.transaction():
+        # Whatever comes of this attempt, wrong codes no limit counts any
+        # more are forgotten first.
+        stored.forget_join_attempts_before(ws.db, _iso(now - JOIN_WINDOW))
+        try:
+            _check_join_limits(ws, device, place, now)
+        except TooManyAttempts as err:
+            refused = err  # raised once what was forgotten is committed
+        else:
+            if len(cleaned) == CODE_LENGTH and set(cleaned) <= set(CODE_ALPHABET):
+                found = stored.find_session_by_code(ws.db, cleaned)
+            if found is not None:
+                if _code_usable(found, now):
+                    stored.add_participant(ws.db, found["id"], device, _iso(now))
+            elif cleaned:
+                stored.record_wrong_code(ws.db, _iso(now), device, place)
+    if refused is not None:
+        raise refused
     if not cleaned:
         raise ValidationError({"code": "is empty: type the code shown on the screen"})
-    found = None
-    if len(cleaned) == CODE_LENGTH and set(cleaned) <= set(CODE_ALPHABET):
-        found = stored.find_session_by_code(ws.db, cleaned)
-    with translated_errors(), ws.transaction():
-        stored.record_join_attempt(ws.db, _iso(now), device, place, found is not None)
-        if found is None:
-            stored.forget_join_attempts_before(ws.db, _iso(now - ATTEMPTS_KEPT))
-        elif _code_usable(found, now):
-            stored.add_participant(ws.db, found["id"], device, _iso(now))
     if found is None:
         raise NotFound(_wrong_code_message(ws, device, now))
     _refuse_if_unusable(found, now)
@@ -638,7 +697,7 @@ def join_session(
 
 
 def has_joined(ws: Workspace, session_id: int, device_token: str) -> bool:
-    return stored.has_joined(ws.db, session_id, device_hash(device_token))
+    return stored.has_joined(ws.db, session_id, device_hash(ws, device_token))
 
 
 def participant_view(ws: Workspace, session_id: int) -> ParticipantView:
@@ -679,15 +738,16 @@ def submit_feedback(
     any refusal nothing is stored and the message says what to do; the page
     keeps what was typed.
 
-    ``address`` is the network address the request came from; only its hash
-    is stored. When it is unknown (None, as when the app is reached from the
-    same machine or run by AppTest), only the limits per device and per
-    session apply.
+    ``address`` is the network address the request came from; only its
+    keyed hash is stored, and only for `SUBMISSION_WINDOW`. When it is
+    unknown (None, as when the app is reached from the same machine or run
+    by AppTest), only the limits per device and per session apply.
     """
     require(actor, Role.PARTICIPANT, "send feedback")
     now = now or _now()
-    device = device_hash(device_token)
-    place = device_hash(address) if address else ""
+    key = _hash_key(ws)
+    device = keyed_hash(key, device_token)
+    place = keyed_hash(key, address) if address else ""
     view = participant_view(ws, session_id)
     if not stored.has_joined(ws.db, session_id, device):
         raise PermissionDenied(

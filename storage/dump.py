@@ -8,6 +8,7 @@ import sqlite_utils
 
 from storage.connection import write_transaction
 from storage.errors import StorageError
+from storage.sessions import HASH_KEY_SETTING
 
 # In an order that satisfies the foreign keys when loading.
 DUMPED_TABLES = (
@@ -47,6 +48,19 @@ DUMPED_TABLES = (
 # records of wrong join codes and of where comments came from, used for rate
 # limiting, which mean nothing in another workspace.
 
+# Rows of dumped tables that are neither dumped nor loaded: the secret
+# participants' device tokens and network addresses are hashed with. Whoever
+# held it could find the address behind a hash by trying every address. A
+# workspace rebuilt from a dump makes a secret of its own on first use; the
+# device hashes it brought then stop matching, which only means that a device
+# in a session still running types the code again.
+_ROWS_LEFT_OUT = {"workspace_setting": ("key", frozenset({HASH_KEY_SETTING}))}
+
+
+def _left_out(table: str, row: dict) -> bool:
+    column, values = _ROWS_LEFT_OUT.get(table, ("", frozenset()))
+    return row.get(column) in values
+
 
 def dump_tables(db: sqlite_utils.Database) -> dict[str, list[dict]]:
     """Every row of every workspace table, in primary-key order."""
@@ -56,7 +70,8 @@ def dump_tables(db: sqlite_utils.Database) -> dict[str, list[dict]]:
         order = ", ".join(f"[{pk}]" for pk in pks)
         cursor = db.execute(f"SELECT * FROM [{table}] ORDER BY {order}")
         columns = [d[0] for d in cursor.description]
-        dumped[table] = [dict(zip(columns, r, strict=True)) for r in cursor.fetchall()]
+        found = [dict(zip(columns, r, strict=True)) for r in cursor.fetchall()]
+        dumped[table] = [row for row in found if not _left_out(table, row)]
     return dumped
 
 
@@ -76,6 +91,8 @@ def load_tables(db: sqlite_utils.Database, tables: dict[str, list[dict]]) -> Non
         db.execute("PRAGMA defer_foreign_keys = ON")
         for table in DUMPED_TABLES:
             for row in tables.get(table, []):
+                if _left_out(table, row):
+                    continue  # made by hand: this workspace keeps its own
                 unknown = set(row) - known[table]
                 if unknown:
                     raise StorageError(f"{table} has no column(s) {sorted(unknown)}")

@@ -667,6 +667,33 @@ def m0009_feedback_sent_from(db: sqlite_utils.Database) -> None:
     )
 
 
+@migrations()
+def m0010_keyed_address_hashes(db: sqlite_utils.Database) -> None:
+    """Forget the network addresses kept as plain hashes.
+
+    Until this release a participant's network address was kept in
+    ``join_attempt`` and ``feedback_sent_from`` as a plain SHA-256 hash. There
+    are only 2**32 IPv4 addresses, so hashing every one finds the address
+    behind such a hash in minutes: it was as good as the address itself.
+    Addresses (and device tokens) are now hashed with HMAC-SHA256 under a
+    secret of the workspace's own, made on first use and kept in
+    ``workspace_setting`` (never exported).
+
+    The old rows are deleted rather than converted: the addresses behind them
+    are not known, and they are short-lived records for limits that look back
+    10 minutes (wrong codes) and 2 minutes (comments). At worst someone who
+    typed wrong codes just before the upgrade gets a few more tries. Successful
+    joins were also kept there, never read, with their address: no longer.
+
+    The device hashes in ``session_participant`` and ``feedback`` are kept:
+    they hash random 192-bit tokens, which no one can guess. They no longer
+    match, so a device that joined a session running through the upgrade
+    types the code again.
+    """
+    db.execute("DELETE FROM join_attempt")
+    db.execute("DELETE FROM feedback_sent_from")
+
+
 def migrate_to_latest(db: sqlite_utils.Database) -> None:
     """Apply every pending migration, oldest first. Does nothing when current."""
     pending = [m.name for m in migrations.pending(db)]

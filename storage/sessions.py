@@ -21,6 +21,10 @@ import sqlite_utils
 
 from storage.rows import rows
 
+# The ``workspace_setting`` row holding the secret that participants' device
+# tokens and network addresses are hashed with (journeys.sessions.device_hash).
+# storage/dump.py leaves it out of every export.
+HASH_KEY_SETTING = "participant_hash_key"
 # What the change log holds instead of a participant's words.
 MASKED = "(not logged: feedback text is kept only on the feedback record)"
 # What it holds instead of a session's minutes, which may name people.
@@ -85,12 +89,33 @@ def code_in_use(db: sqlite_utils.Database, code: str) -> bool:
 # --- joining and limits ---------------------------------------------------
 
 
-def record_join_attempt(
-    db: sqlite_utils.Database, at: str, device: str, address: str, ok: bool
-) -> None:
+def hash_key(db: sqlite_utils.Database) -> bytes | None:
+    """The workspace's secret for hashing devices and addresses, if made yet."""
+    row = db.execute(
+        "SELECT value FROM workspace_setting WHERE key = ?", [HASH_KEY_SETTING]
+    ).fetchone()
+    return bytes.fromhex(row[0]) if row else None
+
+
+def add_hash_key(db: sqlite_utils.Database, key: bytes, at: str) -> None:
+    """Keep ``key`` as the workspace's secret, unless it already has one.
+
+    Not logged: the change log is shown to everyone."""
     db.execute(
-        "INSERT INTO join_attempt (at, device, address, ok) VALUES (?, ?, ?, ?)",
-        [at, device, address, int(ok)],
+        "INSERT INTO workspace_setting (key, value, updated_at, updated_by)"
+        " VALUES (?, ?, ?, 'joinedup') ON CONFLICT(key) DO NOTHING",
+        [HASH_KEY_SETTING, key.hex(), at],
+    )
+
+
+def record_wrong_code(
+    db: sqlite_utils.Database, at: str, device: str, address: str
+) -> None:
+    """Note a wrong code typed on a device (a hash) from an address (a hash,
+    or '' when unknown)."""
+    db.execute(
+        "INSERT INTO join_attempt (at, device, address, ok) VALUES (?, ?, ?, 0)",
+        [at, device, address],
     )
 
 
@@ -117,7 +142,8 @@ def failed_joins_since(
 
 
 def forget_join_attempts_before(db: sqlite_utils.Database, before: str) -> None:
-    """Drop attempts too old to count towards any limit."""
+    """Drop attempts made before ``before``, too old to count towards any
+    limit."""
     db.execute("DELETE FROM join_attempt WHERE at < ?", [before])
 
 

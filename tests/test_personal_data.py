@@ -139,7 +139,7 @@ def test_who_sees_feedback_contacts_and_minutes(
 
 
 def test_the_device_is_shown_only_with_the_rest_of_the_personal_data(ws, held):
-    phone = sessions.device_hash("phone-1")
+    phone = sessions.device_hash(ws, "phone-1")
     for actor, device in ((SAM, phone), (OTHER_FACILITATOR, None)):
         seen = feedback.list_feedback(ws, at_agency(actor, held), held.session_id)
         linked = next(f for f in seen if f["id"] == held.ids["linked"])

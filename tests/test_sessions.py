@@ -2,12 +2,13 @@
 moderation, personal data, and paper forms."""
 
 import datetime
+import hashlib
 import json
 
 import pytest
 
-from journeys import feedback, sessions
-from journeys.access import DEMO_EDITOR, Actor, Role
+from journeys import feedback, review, sessions, workspace_file
+from journeys.access import DEMO_ADMIN, DEMO_EDITOR, Actor, Role
 from journeys.errors import (
     ImportFailed,
     JourneyError,
@@ -18,6 +19,8 @@ from journeys.errors import (
     ValidationError,
 )
 from journeys.tabular import read_table
+from journeys.workspace import Workspace
+from storage import sessions as stored
 from storage.sessions import MASKED
 from tests.consultation_fixture import NOW, build, give, joined_device
 
@@ -107,7 +110,7 @@ def test_joining_with_the_code_as_read_aloud(ws, setup):
     assert not sessions.has_joined(ws, setup.session_id, "phone-2")
     # Only a hash of the device token is stored.
     stored = ws.db.execute("SELECT device FROM session_participant").fetchall()
-    assert stored == [(sessions.device_hash("phone-1"),)]
+    assert stored == [(sessions.device_hash(ws, "phone-1"),)]
 
 
 def test_wrong_codes_count_down_then_ask_to_wait(ws, setup):
@@ -398,7 +401,7 @@ def test_only_a_hash_of_the_address_is_kept_and_only_for_a_while(ws, setup):
         "SELECT session_id, address, at FROM feedback_sent_from"
     ).fetchall()
     assert kept == [
-        (setup.session_id, sessions.device_hash(VENUE), "2025-03-04T18:30:00+00:00")
+        (setup.session_id, sessions.device_hash(ws, VENUE), "2025-03-04T18:30:00+00:00")
     ]
     assert VENUE not in str(ws.db.execute("SELECT * FROM feedback").fetchall())
     assert VENUE not in whole_change_log(ws)
@@ -406,11 +409,186 @@ def test_only_a_hash_of_the_address_is_kept_and_only_for_a_while(ws, setup):
     later = NOW + 2 * MINUTE + SECOND
     give(ws, setup, "Second", token, address=ELSEWHERE, now=later)
     kept = ws.db.execute("SELECT address FROM feedback_sent_from").fetchall()
-    assert kept == [(sessions.device_hash(ELSEWHERE),)]
+    assert kept == [(sessions.device_hash(ws, ELSEWHERE),)]
     # Ending the session forgets the rest.
     row = sessions.get_session(ws, setup.session_id)
     sessions.end_session(ws, DEMO_EDITOR, setup.session_id, row["version"], now=later)
     assert ws.db.execute("SELECT count(*) FROM feedback_sent_from").fetchone()[0] == 0
+
+
+# --- what is kept of devices and addresses, and for how long ----------------------
+#
+# Hashes below were worked out apart from the app, with openssl:
+#   printf '203.0.113.5' | openssl dgst -sha256
+#   printf '203.0.113.5' | openssl dgst -sha256 -mac HMAC -macopt hexkey:00...00
+# (32 zero bytes; 32 bytes of 01 for the second), cut to 32 hex digits.
+
+PLAIN_SHA256_OF_VENUE = "440a628a0c975ea32d4db42ca94acebc"
+VENUE_UNDER_ZERO_KEY = "f8aad0e55ef32c3aad8311224ffd2278"
+VENUE_UNDER_ONES_KEY = "efdc657462adbfc5c41f31fa7713851f"
+
+
+def wrong_code(ws, device="phone-1", address=None, now=NOW) -> None:
+    with pytest.raises(NotFound):
+        sessions.join_session(ws, "ZZZ999", device, address, now=now)
+
+
+def attempts(ws) -> list[tuple]:
+    return ws.db.execute(
+        "SELECT at, device, address FROM join_attempt ORDER BY id"
+    ).fetchall()
+
+
+def test_a_keyed_hash_is_hmac_sha256_cut_to_32_digits():
+    assert sessions.keyed_hash(bytes(32), VENUE) == VENUE_UNDER_ZERO_KEY
+    assert sessions.keyed_hash(b"\x01" * 32, VENUE) == VENUE_UNDER_ONES_KEY
+    assert hashlib.sha256(VENUE.encode()).hexdigest()[:32] == PLAIN_SHA256_OF_VENUE
+
+
+def test_an_address_is_kept_under_the_workspaces_own_key(ws, setup, tmp_path):
+    # A workspace whose secret is 32 zero bytes, and one whose secret is 32
+    # bytes of 01: the same address gives two hashes, neither the plain one.
+    stored.add_hash_key(ws.db, bytes(32), "2025-03-04T18:00:00+00:00")
+    other = Workspace.open(tmp_path / "other.db")
+    other_setup = build(other)
+    stored.add_hash_key(other.db, b"\x01" * 32, "2025-03-04T18:00:00+00:00")
+    wrong_code(ws, "phone-1", VENUE)
+    sessions.join_session(other, other_setup.code, "phone-1", now=NOW)
+    sessions.submit_feedback(
+        other,
+        sessions.PARTICIPANT,
+        other_setup.session_id,
+        sessions.FeedbackEntry("The form timed out"),
+        "phone-1",
+        VENUE,
+        now=NOW,
+    )
+    (kept,) = attempts(ws)
+    assert kept[2] == VENUE_UNDER_ZERO_KEY != PLAIN_SHA256_OF_VENUE
+    sent_from = other.db.execute("SELECT address FROM feedback_sent_from").fetchall()
+    assert sent_from == [(VENUE_UNDER_ONES_KEY,)]
+    # Device tokens go through the same keyed hash.
+    assert kept[1] == sessions.keyed_hash(bytes(32), "phone-1")
+    joined = other.db.execute("SELECT device FROM session_participant").fetchall()
+    assert joined == [(sessions.keyed_hash(b"\x01" * 32, "phone-1"),)]
+    assert kept[1] != joined[0][0]
+    other.close()
+
+
+def test_a_workspace_makes_its_secret_once_and_keeps_it(ws, setup, tmp_path):
+    assert stored.hash_key(ws.db) is None  # made on first use
+    wrong_code(ws, "phone-1", VENUE)
+    key = stored.hash_key(ws.db)
+    assert len(key) == 32
+    wrong_code(ws, "phone-2", VENUE)
+    # The same address gives the same hash, so the limit per network counts
+    # both devices; reopened, the workspace keeps its secret.
+    first, second = attempts(ws)
+    assert first[2] == second[2] == sessions.keyed_hash(key, VENUE)
+    assert first[2] != PLAIN_SHA256_OF_VENUE
+    assert first[1] != second[1]
+    assert len(stored.failed_joins_since(ws.db, "", address=first[2])) == 2
+    again = Workspace.open(tmp_path / "workspace.db")
+    assert sessions.device_hash(again, VENUE) == first[2]
+    again.close()
+    # Another workspace makes a different secret: a different hash.
+    other = Workspace.open(tmp_path / "other.db")
+    other_hash = sessions.device_hash(other, VENUE)
+    assert stored.hash_key(other.db) != key
+    assert other_hash not in (first[2], PLAIN_SHA256_OF_VENUE)
+    other.close()
+
+
+def test_the_secret_never_leaves_in_a_workspace_export(ws, setup, tmp_path):
+    joined_device(ws, setup)  # joining makes the secret
+    review.set_evidence_max_age_days(ws, DEMO_ADMIN, 365)
+    key = stored.hash_key(ws.db)
+    exported = workspace_file.export_workspace(ws)
+    text = exported.decode()
+    assert key.hex() not in text
+    assert stored.HASH_KEY_SETTING not in text
+    assert "evidence_max_age_days" in text  # other settings do leave
+    # Rebuilt from the export, the workspace makes a secret of its own: the
+    # device that joined types the code again.
+    rebuilt = Workspace.open(tmp_path / "rebuilt.db")
+    workspace_file.import_workspace(rebuilt, DEMO_ADMIN, exported, "ws.json")
+    assert stored.hash_key(rebuilt.db) is None
+    assert not sessions.has_joined(rebuilt, setup.session_id, "phone-1")
+    assert stored.hash_key(rebuilt.db) not in (None, key)
+    sessions.join_session(rebuilt, setup.code, "phone-1", now=NOW)
+    assert sessions.has_joined(rebuilt, setup.session_id, "phone-1")
+    rebuilt.close()
+    # A file made by hand with a secret in it: the secret is not loaded.
+    document = json.loads(exported)
+    document["tables"]["workspace_setting"].append(
+        {
+            "key": stored.HASH_KEY_SETTING,
+            "value": "00" * 32,
+            "updated_at": "2025-03-04T18:00:00+00:00",
+            "updated_by": "someone",
+        }
+    )
+    by_hand = Workspace.open(tmp_path / "by-hand.db")
+    workspace_file.import_workspace(
+        by_hand, DEMO_ADMIN, json.dumps(document).encode(), "ws.json"
+    )
+    assert stored.hash_key(by_hand.db) is None
+    assert review.evidence_max_age_days(by_hand) == 365
+    by_hand.close()
+
+
+def test_wrong_codes_are_kept_only_while_a_limit_counts_them(ws, setup):
+    # Three wrong codes at 18:30, two at 18:35: five in the 10-minute window.
+    for _ in range(3):
+        wrong_code(ws, "phone-1", VENUE)
+    for _ in range(2):
+        wrong_code(ws, "phone-1", VENUE, now=NOW + 5 * MINUTE)
+    assert len(attempts(ws)) == 5
+    # At 18:40 the window starts at 18:30, which it includes: all five count,
+    # the first leaves it in 0 seconds, so "wait 1 minute". Nothing is older.
+    with pytest.raises(TooManyAttempts, match="wait 1 minute,"):
+        sessions.join_session(ws, setup.code, "phone-1", now=NOW + 10 * MINUTE)
+    assert len(attempts(ws)) == 5
+    # At 18:40:01 the three from 18:30 are deleted; two count, so this wrong
+    # code is the third and leaves two tries.
+    later = NOW + 10 * MINUTE + SECOND
+    with pytest.raises(NotFound, match="2 more tries"):
+        sessions.join_session(ws, "ZZZ999", "phone-1", VENUE, now=later)
+    place = sessions.device_hash(ws, VENUE)
+    assert [(at, address) for at, _, address in attempts(ws)] == [
+        ("2025-03-04T18:35:00+00:00", place),
+        ("2025-03-04T18:35:00+00:00", place),
+        ("2025-03-04T18:40:01+00:00", place),
+    ]
+    # At 18:45:01 a right code lets the device in; the two from 18:35 go, and
+    # a right code is not kept as an attempt.
+    joined_at = NOW + 15 * MINUTE + SECOND
+    sessions.join_session(ws, setup.code, "phone-1", VENUE, now=joined_at)
+    assert sessions.has_joined(ws, setup.session_id, "phone-1")
+    assert [at for at, _, _ in attempts(ws)] == ["2025-03-04T18:40:01+00:00"]
+    # Ending the session at 18:50:02 forgets the last; who joined stays.
+    row = sessions.get_session(ws, setup.session_id)
+    ended = NOW + 20 * MINUTE + 2 * SECOND
+    sessions.end_session(ws, DEMO_EDITOR, setup.session_id, row["version"], now=ended)
+    assert attempts(ws) == []
+    assert sessions.has_joined(ws, setup.session_id, "phone-1")
+
+
+def test_an_attempt_refused_for_the_limit_still_forgets_old_ones(ws, setup):
+    # phone-2 is wrong at 18:30; phone-1 five times at 18:35.
+    wrong_code(ws, "phone-2", VENUE)
+    for _ in range(5):
+        wrong_code(ws, "phone-1", VENUE, now=NOW + 5 * MINUTE)
+    # At 18:40:01 phone-1 still has five in the window: its first leaves at
+    # 18:45, 4:59 away, so "wait 5 minutes". phone-2's is gone all the same.
+    with pytest.raises(TooManyAttempts, match="wait 5 minutes") as caught:
+        sessions.join_session(
+            ws, setup.code, "phone-1", VENUE, now=NOW + 10 * MINUTE + SECOND
+        )
+    assert caught.value.wait_minutes == 5
+    phone_1 = sessions.device_hash(ws, "phone-1")
+    assert [device for _, device, _ in attempts(ws)] == [phone_1] * 5
+    assert not sessions.has_joined(ws, setup.session_id, "phone-1")
 
 
 def test_too_long_empty_or_misplaced_feedback_is_refused(ws, setup):

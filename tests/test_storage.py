@@ -33,6 +33,7 @@ def test_fresh_database_has_every_migration_and_safe_pragmas(db):
         "m0007_survey_mappings",
         "m0008_minutes_out_of_the_log",
         "m0009_feedback_sent_from",
+        "m0010_keyed_address_hashes",
     ]
     assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert db.execute("PRAGMA foreign_keys").fetchone()[0] == 1
@@ -59,6 +60,7 @@ def test_database_from_older_migration_set_is_upgraded_with_its_rows(tmp_path):
         "m0007_survey_mappings",
         "m0008_minutes_out_of_the_log",
         "m0009_feedback_sent_from",
+        "m0010_keyed_address_hashes",
     ]
     assert [a["name"] for a in queries.list_agencies(upgraded)] == [
         "Department for Work and Pensions"
@@ -106,6 +108,41 @@ def test_upgrading_takes_minutes_out_of_the_change_log(tmp_path):
     assert log[0]["after"]["title"] == "Carers' evening"  # the rest is kept
     row = rows.get_row(upgraded, "consultation_session", session_id)
     assert row["minutes"] == spoken + " More."
+    upgraded.close()
+
+
+def test_upgrading_forgets_addresses_kept_as_plain_hashes(tmp_path):
+    # A database from before addresses were hashed with a key: its limit
+    # records hold the plain SHA-256 of 203.0.113.5 (cut to 32 digits).
+    plain = "440a628a0c975ea32d4db42ca94acebc"
+    path = tmp_path / "plain.db"
+    old = storage.connect(path, migrate=False)
+    migrations.apply(old, stop_before="m0010_keyed_address_hashes")
+    session_id = rows.insert_row(
+        old,
+        "consultation_session",
+        {"title": "Carers' evening", "starts_at": "2025-03-04 18:30", "mode": "online"},
+        "sam",
+    )
+    old.executescript(
+        f"""
+        INSERT INTO join_attempt (at, device, address, ok) VALUES
+            ('2025-03-04T18:30:00+00:00', 'd1', '{plain}', 0),
+            ('2025-03-04T18:31:00+00:00', 'd2', '{plain}', 1);
+        INSERT INTO session_participant (session_id, device, joined_at) VALUES
+            ({session_id}, 'd2', '2025-03-04T18:31:00+00:00');
+        INSERT INTO feedback_sent_from (session_id, address, at) VALUES
+            ({session_id}, '{plain}', '2025-03-04T18:32:00+00:00');
+        """
+    )
+    old.close()
+
+    upgraded = storage.connect(path)
+    count = "SELECT count(*) FROM {}"
+    assert upgraded.execute(count.format("join_attempt")).fetchone()[0] == 0
+    assert upgraded.execute(count.format("feedback_sent_from")).fetchone()[0] == 0
+    # Who joined is kept: a hash of a random token, not of an address.
+    assert upgraded.execute(count.format("session_participant")).fetchone()[0] == 1
     upgraded.close()
 
 
