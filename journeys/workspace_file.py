@@ -46,6 +46,7 @@ def import_workspace(ws: Workspace, actor: Actor, data: bytes, file_name: str) -
             "imported into an empty one (set JOINEDUP_DB to a new file)",
         )
     document = _read_document(data, file_name)
+    _refuse_a_newer_schema(document, applied_migrations(ws.db), file_name)
     tables = document["tables"]
     try:
         dump.load_tables(ws.db, tables)
@@ -54,6 +55,23 @@ def import_workspace(ws: Workspace, actor: Actor, data: bytes, file_name: str) -
             file_name, f"the file's rows do not fit together: {err}"
         ) from err
     return {table: len(rows) for table, rows in tables.items()}
+
+
+def _refuse_a_newer_schema(document: dict, ours: list[str], file_name: str) -> None:
+    """A file written by a newer Joinedup may hold tables or columns this one
+    would drop without a word: refuse it, naming what is unknown here. A file
+    from an older Joinedup is fine: its rows fit the newer schema."""
+    schema = document.get("schema")
+    if not isinstance(schema, list) or not all(isinstance(m, str) for m in schema):
+        raise ImportFailed(file_name, "'schema' must list the file's migrations")
+    newer = [name for name in schema if name not in ours]
+    if newer:
+        raise ImportFailed(
+            file_name,
+            f"it was written by a newer version of Joinedup (schema changes "
+            f"{', '.join(newer)} are unknown here): update Joinedup, then import "
+            "it again",
+        )
 
 
 def _read_document(data: bytes, file_name: str) -> dict:

@@ -281,13 +281,22 @@ def session_feedback(db: sqlite_utils.Database, session_id: int) -> list[dict]:
 
 
 def journey_feedback(db: sqlite_utils.Database, journey_id: int) -> list[dict]:
-    """Feedback about one journey from every session, oldest first."""
+    """Feedback about one journey from every session, oldest first: what was
+    placed on the journey, and what was given without a place ("something
+    else") in a session about that journey."""
     return _decoded(
         rows(
             db,
             "feedback",
-            _FEEDBACK_SQL + " WHERE feedback.journey_id = ? ORDER BY feedback.id",
-            [journey_id],
+            _FEEDBACK_SQL
+            + """
+            WHERE feedback.journey_id = ?
+                OR (feedback.journey_id IS NULL AND EXISTS (
+                    SELECT 1 FROM consultation_session AS held,
+                        json_each(held.journey_ids) AS about
+                    WHERE held.id = feedback.session_id AND about.value = ?))
+            ORDER BY feedback.id""",
+            [journey_id, journey_id],
         )
     )
 

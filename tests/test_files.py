@@ -266,6 +266,14 @@ def test_workspace_import_refuses_a_workspace_with_data(ws, tmp_path):
             ),
             "step has no column(s) ['colour']",
         ),
+        (
+            lambda d: _edit(d, lambda doc: doc["schema"].append("m9999_future")),
+            "written by a newer version of Joinedup (schema changes m9999_future",
+        ),
+        (
+            lambda d: _edit(d, lambda doc: doc.update(schema="m0001_core")),
+            "'schema' must list the file's migrations",
+        ),
     ],
 )
 def test_broken_workspace_files_leave_the_workspace_empty(

@@ -10,7 +10,7 @@ from journeys.access import DEMO_EDITOR, Actor, Role
 from journeys.errors import JourneyError, NotFound, PermissionDenied, ValidationError
 from journeys.improvements import ImprovementItem
 from journeys.models import Measurement
-from tests.consultation_fixture import build, give, joined_device
+from tests.consultation_fixture import NOW, build, give, joined_device
 
 FACILITATOR = Actor("fran", Role.FACILITATOR)
 VIEWER = Actor("viv", Role.VIEWER)
@@ -394,6 +394,21 @@ def test_session_report_says_what_each_piece_led_to(ws, setup):
     assert "Most carers apply online" in page
     assert "Nothing decided yet" in page
     assert journey_entries(ws, setup) == [acted, declined, open_]
+
+
+def test_the_journey_report_keeps_feedback_given_without_a_place(ws, setup):
+    # "Something else, or not sure": no stage, no journey, but the session
+    # was about this journey, so its report must still answer it.
+    token = joined_device(ws, setup)
+    placed = approved(ws, setup, "Asked for payslips twice", token)
+    entry = sessions.FeedbackEntry(what_happened="The whole claim took months")
+    loose = sessions.submit_feedback(
+        ws, sessions.PARTICIPANT, setup.session_id, entry, token, now=NOW
+    )
+    row = feedback._get(ws, loose)
+    feedback.moderate(ws, DEMO_EDITOR, loose, row["version"], "approved")
+    assert row["journey_id"] is None
+    assert journey_entries(ws, setup) == [placed, loose]
 
 
 def journey_entries(ws, setup) -> list[int]:
