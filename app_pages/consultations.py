@@ -16,7 +16,6 @@ import streamlit as st
 
 from app_pages import consult_ui, shared
 from journeys import agencies, feedback, improvements, maps, personas, sessions
-from journeys.access import Role
 from journeys.sessions import FEELINGS, STANCES, ConsultationSession, FeedbackEntry
 
 STATUS_WORDS = {
@@ -92,7 +91,7 @@ def _render_plan(ws, actor, choices: dict) -> None:
         if new_id is not shared.FAILED:
             st.session_state[consult_ui.SESSION_KEY] = new_id
             shared.forget("session-choice")  # show the new session
-            shared.flash(f"Planned the session {planned.title}.")
+            shared.flash(f"Planned the session {shared.md(planned.title)}.")
             st.rerun()
 
 
@@ -102,37 +101,50 @@ def _session_form(
     choices: dict,
     submit_label: str,
     with_minutes: bool = True,
+    disabled: bool = False,
 ) -> ConsultationSession | None:
     """The session form, filled from ``row`` when editing; the entered
     session when submitted, else None. Without ``with_minutes`` the form has
-    no minutes field and the session entered keeps the stored minutes."""
+    no minutes field and the session entered keeps the stored minutes.
+    ``disabled`` shows the details without letting them be changed."""
     row = row or {}
     starts = row.get("starts_at") or _next_hour()
     start_day, start_time = starts.split("T")
     with st.form(prefix):
-        title = st.text_input("Title", row.get("title", ""), key=f"{prefix}-title")
+        title = st.text_input(
+            "Title", row.get("title", ""), disabled=disabled, key=f"{prefix}-title"
+        )
         when = st.columns(2)
         day = when[0].date_input(
-            "Date", datetime.date.fromisoformat(start_day), key=f"{prefix}-day"
+            "Date",
+            datetime.date.fromisoformat(start_day),
+            disabled=disabled,
+            key=f"{prefix}-day",
         )
         at = when[1].time_input(
-            "Start time", datetime.time.fromisoformat(start_time), key=f"{prefix}-time"
+            "Start time",
+            datetime.time.fromisoformat(start_time),
+            disabled=disabled,
+            key=f"{prefix}-time",
         )
         mode = st.radio(
             "Held",
             sessions.MODES,
             index=sessions.MODES.index(row.get("mode", "in person")),
             horizontal=True,
+            disabled=disabled,
             key=f"{prefix}-mode",
         )
         place = st.text_input(
             "Place (for in person and hybrid)",
             row.get("place") or "",
+            disabled=disabled,
             key=f"{prefix}-place",
         )
         link = st.text_input(
             "Meeting link (for online and hybrid)",
             row.get("link") or "",
+            disabled=disabled,
             key=f"{prefix}-link",
         )
         agencies_by_id = choices["agencies"]
@@ -141,16 +153,32 @@ def _session_form(
             [None, *agencies_by_id],
             index=_index([None, *agencies_by_id], row.get("host_agency_id")),
             format_func=lambda i: "None chosen" if i is None else agencies_by_id[i],
+            disabled=disabled,
             key=f"{prefix}-host",
         )
         taking_part = _multi(
-            "Participating organisations", agencies_by_id, row, "agency_ids", prefix
+            "Participating organisations",
+            agencies_by_id,
+            row,
+            "agency_ids",
+            prefix,
+            disabled,
         )
         journeys = _multi(
-            "Journeys it is about", choices["journeys"], row, "journey_ids", prefix
+            "Journeys it is about",
+            choices["journeys"],
+            row,
+            "journey_ids",
+            prefix,
+            disabled,
         )
         about = _multi(
-            "Personas it is about", choices["personas"], row, "persona_ids", prefix
+            "Personas it is about",
+            choices["personas"],
+            row,
+            "persona_ids",
+            prefix,
+            disabled,
         )
         proposals = _multi(
             "Proposed changes to ask about (improvement items)",
@@ -158,19 +186,24 @@ def _session_form(
             row,
             "proposal_item_ids",
             prefix,
+            disabled,
         )
-        agenda = st.text_area("Agenda", row.get("agenda", ""), key=f"{prefix}-agenda")
+        agenda = st.text_area(
+            "Agenda", row.get("agenda", ""), disabled=disabled, key=f"{prefix}-agenda"
+        )
         offered = row.get("access_offered", [])
         listed = [a for a in offered if a in sessions.ACCESS_OPTIONS]
         access = st.multiselect(
             "Access arrangements offered",
             sessions.ACCESS_OPTIONS,
             default=listed,
+            disabled=disabled,
             key=f"{prefix}-access",
         )
         other_access = st.text_area(
             "Other access arrangements (one per line)",
             shared.lines([a for a in offered if a not in sessions.ACCESS_OPTIONS]),
+            disabled=disabled,
             key=f"{prefix}-access-other",
         )
         counts = st.columns(2)
@@ -179,6 +212,7 @@ def _session_form(
             min_value=0,
             value=row.get("attended_in_person"),
             step=1,
+            disabled=disabled,
             key=f"{prefix}-in-person",
         )
         online = counts[1].number_input(
@@ -186,14 +220,19 @@ def _session_form(
             min_value=0,
             value=row.get("attended_online"),
             step=1,
+            disabled=disabled,
             key=f"{prefix}-online",
         )
         minutes = None  # keeps the stored minutes
         if with_minutes:
             minutes = st.text_area(
-                "Minutes", row.get("minutes") or "", height=160, key=f"{prefix}-minutes"
+                "Minutes",
+                row.get("minutes") or "",
+                height=160,
+                disabled=disabled,
+                key=f"{prefix}-minutes",
             )
-        if not st.form_submit_button(submit_label, type="primary"):
+        if not st.form_submit_button(submit_label, type="primary", disabled=disabled):
             return None
     return ConsultationSession(
         title=title,
@@ -237,10 +276,11 @@ def _render_list(found: list[dict]) -> None:
 
 def _render_run(ws, actor, session: dict) -> None:
     st.subheader(consult_ui.STATE_WORDS[session["state"]], anchor=False)
-    if not actor.can(Role.FACILITATOR):
-        st.info(
-            f"{actor.name} is a {actor.role.value}: only a facilitator can run a "
-            "session and see its join code."
+    if not session["may_run"]:
+        # Not even the code: it lets anyone send feedback into the room.
+        st.caption(
+            f"This session is run by {sessions.RUNNERS}: only they see its "
+            "join code and its controls."
         )
         return
     if session["join_code"] and session["state"] in ("open", "paused"):
@@ -251,12 +291,6 @@ def _render_run(ws, actor, session: dict) -> None:
         )
         st.code(link, language=None)
     consult_ui.render_run_controls(ws, actor, session, "run")
-    if not feedback.may_see_personal_data(actor, session):
-        st.caption(
-            "The facilitator screen shows feedback before moderation, so it is "
-            "for the session's facilitator and the host agency."
-        )
-        return
     st.page_link(
         "app_pages/facilitate.py",
         label="Open the facilitator screen to project",
@@ -273,10 +307,8 @@ def _render_feedback(ws, actor, session: dict) -> None:
         return
     if not feedback.may_see_personal_data(actor, session):
         st.caption(
-            "You see approved feedback only, unless it led to a change your "
-            "agency owns: new feedback and contact details are for the "
-            "session's facilitator, the host agency and the agency that owns "
-            "the change."
+            "You see approved feedback only: new feedback and contact details "
+            f"are for {sessions.RUNNERS}."
         )
     if not found:
         st.info("No feedback yet.")
@@ -419,18 +451,28 @@ def _render_details(ws, actor, session: dict, choices: dict) -> None:
     access = session["access_offered"]
     offered = ", ".join(shared.md(a) for a in access) if access else "None"
     st.markdown(f"**Access arrangements offered:** {offered}")
-    readable = session["may_read_minutes"]
-    if not readable:
-        st.info(sessions.MINUTES_KEPT)
+    runs = session["may_run"]
+    if not runs:
+        # A caption, not an alert: it would be announced again on every rerun.
+        st.caption(
+            f"Only {sessions.RUNNERS} can change these details and read the minutes."
+        )
     prefix = f"session-{session['id']}-v{session['version']}"
-    edited = _session_form(prefix, session, choices, "Save details", readable)
+    edited = _session_form(
+        prefix,
+        session,
+        choices,
+        "Save details",
+        with_minutes=session["may_read_minutes"],
+        disabled=not runs,
+    )
     if edited is None:
         return
     saved = shared.attempt(
         sessions.update_session, ws, actor, session["id"], session["version"], edited
     )
     if saved is not shared.FAILED:
-        shared.flash(f"Saved the session {saved['title']}.")
+        shared.flash(f"Saved the session {shared.md(saved['title'])}.")
         st.rerun()
 
 
@@ -469,6 +511,9 @@ def _render_paper(ws, actor, session: dict) -> None:
         + ", ".join(STANCES)
         + "), contact."
     )
+    if not session["may_run"]:
+        st.caption(f"Forms are entered by {sessions.RUNNERS}.")
+        return
     _render_upload(ws, actor, sid)
     _render_one_form(ws, actor, view)
 
@@ -563,7 +608,14 @@ def _stage_choices(view: sessions.ParticipantView) -> dict:
     return choices
 
 
-def _multi(label: str, options: dict, row: dict, field: str, prefix: str) -> list:
+def _multi(
+    label: str,
+    options: dict,
+    row: dict,
+    field: str,
+    prefix: str,
+    disabled: bool = False,
+) -> list:
     chosen = [i for i in row.get(field, []) if i in options]
     return st.multiselect(
         label,
@@ -571,6 +623,7 @@ def _multi(label: str, options: dict, row: dict, field: str, prefix: str) -> lis
         default=chosen,
         format_func=options.get,
         key=f"{prefix}-{field}",
+        disabled=disabled,
     )
 
 

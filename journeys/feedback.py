@@ -2,11 +2,16 @@
 
 Personal data. Feedback can hold it in two places: the contact details a
 participant chose to leave, and whatever they typed in their own words.
-Both are shown only to the session's facilitator (whoever planned it), the
-host agency's staff, and the staff of agencies owning a change the feedback
-led to: the rule is `may_see_personal_data`, written out in
-journeys/sessions.py. Everyone else, and every shared report, sees only
-feedback a moderator approved, and never contact details or devices.
+Both are shown only to the session's facilitator (whoever planned it) and
+the host agency's facilitators and above: the rule is
+`may_see_personal_data`, written out in journeys/sessions.py. Owning an
+improvement item the feedback led to gives no right to it. Everyone else,
+and every shared report, sees only feedback a moderator approved, and never
+contact details or devices.
+
+The same people, and only they, write the feedback of a session: moderate
+it, merge it, remove personal data, say why nothing was done, and enter
+paper or assisted feedback (`sessions.may_run`).
 
 A moderator removes personal data with `redact_text` (a piece of the text,
 replaced by `REDACTED`) or `remove_contact`. What was removed is not kept
@@ -31,7 +36,7 @@ from journeys.sessions import (
 )
 from journeys.tabular import read_table, write_csv
 from journeys.workspace import Workspace, translated_errors
-from storage import improvements, rows
+from storage import rows
 from storage import sessions as stored
 
 logger = logging.getLogger(__name__)
@@ -63,30 +68,22 @@ _FEELING_WORDS = {word.casefold(): value for value, word in FEELINGS.items()}
 def list_feedback(ws: Workspace, actor: Actor, session_id: int) -> list[dict]:
     """A session's feedback as this actor may see it.
 
-    Those who may see a piece's personal data (`may_see_personal_data`,
-    with the agencies owning an item that piece led to) get it whole, with its
-    ``contact`` (None when none was left) and ``may_moderate`` True. Others
-    get approved feedback only, without contact details or the device it
-    came from, and ``may_moderate`` False.
+    Those who may see the session's personal data (`may_see_personal_data`:
+    its facilitator and the host agency's facilitators) get all of it, each
+    piece with its ``contact`` (None when none was left) and ``may_moderate``
+    True. Others get approved feedback only, without contact details or the
+    device it came from, and ``may_moderate`` False.
     """
     require(actor, Role.VIEWER, "read consultation feedback")
     session = sessions.get_session(ws, session_id)
     found = stored.session_feedback(ws.db, session_id)
-    owners = _owning_agencies(ws, found)
-    visible = []
-    contact_ids = []
+    if not may_see_personal_data(actor, session):
+        return [_without_personal_data(r) for r in found if r["status"] == "approved"]
+    contacts = stored.contacts(ws.db, [row["id"] for row in found])
     for row in found:
-        if may_see_personal_data(actor, session, owners.get(row["id"], set())):
-            contact_ids.append(row["id"])
-            visible.append(row)
-        elif row["status"] == "approved":
-            visible.append(_without_personal_data(row))
-    contacts = stored.contacts(ws.db, contact_ids)
-    for row in visible:
-        if row["id"] in contact_ids:
-            row["contact"] = contacts.get(row["id"])
-            row["may_moderate"] = True
-    return visible
+        row["contact"] = contacts.get(row["id"])
+        row["may_moderate"] = True
+    return found
 
 
 def redactions(ws: Workspace, feedback_id: int) -> list[dict]:
@@ -101,13 +98,21 @@ def moderate(
     ws: Workspace, actor: Actor, feedback_id: int, version: int, status: str
 ) -> dict:
     """Approve, hide, or return feedback to new. Only approved feedback is
-    shown beyond the facilitator, in reports and to viewers."""
+    shown beyond the facilitator, in reports and to viewers.
+
+    Hidden feedback is held off the projected screen. Feedback returned to
+    new is held again while the session holds new feedback (``hold_new``),
+    like feedback just sent: it waits for a reveal before the room sees it.
+    """
     feedback = _moderator_gets(ws, actor, feedback_id, f"set feedback to {status}")
     if status not in MODERATION_STATES:
         raise JourneyError(f"Feedback cannot be set to {status!r}.")
     changes = {"status": status, "merged_into_id": None}
     if status == "hidden":
         changes["revealed"] = False
+    elif status == "new" and feedback["status"] != "new":
+        session = sessions.get_session(ws, feedback["session_id"])
+        changes["revealed"] = not session["hold_new"]
     return _save(ws, actor, feedback["id"], version, changes)
 
 
@@ -209,8 +214,10 @@ def remove_contact(ws: Workspace, actor: Actor, feedback_id: int, reason: str) -
 def set_why_not(
     ws: Workspace, actor: Actor, feedback_id: int, version: int, why_not: str
 ) -> dict:
-    """Record why nothing was done about a piece of feedback (blank clears it)."""
-    require(actor, Role.FACILITATOR, "say why feedback was not acted on")
+    """Record why nothing was done about a piece of feedback (blank clears it).
+
+    It is shown in the report, so only those who moderate the session may."""
+    _moderator_gets(ws, actor, feedback_id, "say why feedback was not acted on")
     check = _Checker()
     text = check.optional_text("why_not", why_not, limit=SHORT_TEXT_MAX)
     check.done()
@@ -228,8 +235,9 @@ def add_on_behalf(
     source: str = "paper",
 ) -> int:
     """Enter one paper form (``"paper"``) or feedback typed for someone during
-    the session (``"assisted"``); marked as such. Any session state."""
-    require(actor, Role.FACILITATOR, "enter feedback on someone's behalf")
+    the session (``"assisted"``); marked as such. Any session state. Only
+    for those who moderate the session (`sessions.may_run`)."""
+    _require_moderator(ws, actor, session_id, "enter feedback on someone's behalf")
     if source not in ("paper", "assisted"):
         raise JourneyError("Feedback entered by staff is either paper or assisted.")
     view = sessions.participant_view(ws, session_id)
@@ -249,9 +257,10 @@ def import_paper_forms(
     """Add every typed-up paper form in a CSV or XLSX, or none of them.
 
     Rows are marked as paper. Raises `ImportFailed` naming each bad row
-    (as numbered in a spreadsheet, the header being row 1).
+    (as numbered in a spreadsheet, the header being row 1). Only for those
+    who moderate the session (`sessions.may_run`).
     """
-    require(actor, Role.FACILITATOR, "enter paper feedback forms")
+    _require_moderator(ws, actor, session_id, "enter paper feedback forms")
     view = sessions.participant_view(ws, session_id)
     table = read_table(data, file_name)
     missing = [h for h in ("what_happened",) if h not in table.headers]
@@ -353,7 +362,7 @@ span {{ margin-right: 1.5em; white-space: nowrap; }}
 <h2>3. How did it feel? Tick one.</h2><p>{feelings}</p>
 {proposals}
 <h2>If you would like a reply, how can we contact you? (optional)</h2>
-<p>Only the session's facilitator and the agency that owns the change will see
+<p>Only the session's facilitator and the agency hosting it will see
 this.</p><div class="line"></div>
 <p class="office">For the facilitator: form number ______ entered on ______</p>
 </body></html>
@@ -369,29 +378,26 @@ def _get(ws: Workspace, feedback_id: int) -> dict:
 
 
 def _moderator_gets(ws: Workspace, actor: Actor, feedback_id: int, doing: str):
+    """The feedback, once ``actor`` is found to moderate its session."""
     require(actor, Role.FACILITATOR, doing)
     feedback = _get(ws, feedback_id)
-    session = sessions.get_session(ws, feedback["session_id"])
-    owners = _owning_agencies(ws, stored.feedback_by_ids(ws.db, [feedback_id]))
-    if not may_see_personal_data(actor, session, owners.get(feedback_id, set())):
-        raise PermissionDenied(
-            f"{actor.name} cannot {doing}: only the session's facilitator, the "
-            "host agency and the agencies owning a change it led to may moderate "
-            "this feedback."
-        )
+    _refuse_unless_moderator(
+        actor, sessions.get_session(ws, feedback["session_id"]), doing
+    )
     return feedback
 
 
-def _owning_agencies(ws: Workspace, found: list[dict]) -> dict[int, set[int]]:
-    item_ids = sorted({i for row in found for i in row["linked_item_ids"]})
-    owner_of = {
-        item["id"]: item["owning_agency_id"]
-        for item in improvements.items_by_ids(ws.db, item_ids)
-    }
-    return {
-        row["id"]: {owner_of[i] for i in row["linked_item_ids"] if owner_of.get(i)}
-        for row in found
-    }
+def _require_moderator(ws: Workspace, actor: Actor, session_id: int, doing: str):
+    require(actor, Role.FACILITATOR, doing)
+    _refuse_unless_moderator(actor, sessions.get_session(ws, session_id), doing)
+
+
+def _refuse_unless_moderator(actor: Actor, session: dict, doing: str) -> None:
+    if not sessions.may_run(actor, session):
+        raise PermissionDenied(
+            f"{actor.name} cannot {doing}: only {sessions.RUNNERS} may "
+            "moderate or add to this session's feedback."
+        )
 
 
 def _without_personal_data(row: dict) -> dict:

@@ -28,7 +28,9 @@ only for as long as a limit looks back at them: wrong codes for
 A session's facilitator is the person who planned it: their name is the
 session's ``created_by``. What participants said before moderation, their
 contact details and devices, and the session's minutes are personal data;
-`may_see_personal_data` says who may see them.
+`may_see_personal_data` says who may see them. The same people, and no one
+else, run the session, edit its details and moderate its feedback
+(`may_run`).
 """
 
 import dataclasses
@@ -62,6 +64,8 @@ from storage import sessions as stored
 
 # Join codes: no 0/O, 1/I/L, so a code read off a screen is typed right.
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+# Said to a participant who typed a wrong code: what CODE_ALPHABET leaves out.
+CODE_LEFT_OUT = "never the letters O, I or L and never the numbers 0 or 1"
 CODE_LENGTH = 6
 CODE_VALID_HOURS = 12
 
@@ -97,6 +101,8 @@ MODES = ("in person", "online", "hybrid")
 STATES = ("planned", "open", "paused", "ended")
 STANCES = ("in favour", "neutral", "against")
 SOURCES = ("online", "paper", "assisted")
+# Feedback the projected screen may show once revealed; hidden and merged never.
+SHOWN_STATES = ("new", "approved")
 # Offered as choices; anything else can be typed.
 ACCESS_OPTIONS = (
     "Spoken language interpreters",
@@ -320,7 +326,10 @@ def clean_typed_text(text: str | None) -> str:
 
 # --- who sees personal data ----------------------------------------------------
 
-MINUTES_KEPT = "Minutes are kept for the facilitator and the owning agencies."
+# Who runs a session and sees its personal data (`may_run`), as said in messages.
+RUNNERS = (
+    "the session's facilitator (who planned it) and the host agency's facilitators"
+)
 
 
 def facilitator(session: dict) -> str:
@@ -332,9 +341,7 @@ def facilitator(session: dict) -> str:
     return session["created_by"]
 
 
-def may_see_personal_data(
-    actor: Actor, session: dict, owning_agency_ids: set[int] | frozenset = frozenset()
-) -> bool:
+def may_see_personal_data(actor: Actor, session: dict) -> bool:
     """Whether ``actor`` may see personal data given in ``session``.
 
     Personal data here is: the contact details a participant left, the
@@ -346,23 +353,30 @@ def may_see_personal_data(
 
     * the session's facilitator: the person who planned it, recognised by
       name (`facilitator`);
-    * someone working for the agency hosting the session;
-    * someone working for an agency in ``owning_agency_ids``: the agencies
-      owning an improvement item the feedback led to.
+    * someone working for the agency hosting the session, which is the
+      agency owning the consultation.
 
     Nobody else: not viewers, not staff of other agencies, not people with
     no agency recorded who did not plan the session (the demo users unless
     they choose an agency), and not admins either, since the promise is
-    that personal data is never shown beyond the facilitator and the
-    owning agencies.
+    that personal data is never shown beyond the facilitator and the host.
+    Nor the agency owning an improvement item the feedback led to: anyone
+    who edits items can make one owned by their own agency and link any
+    approved feedback to it, so owning an item proves nothing. An owning
+    agency that needs to reach someone asks the host.
+
+    Decide on the session as stored, before any change to it is saved:
+    otherwise whoever changed the host would gain the right.
 
     >>> host = {"created_by": "Sam", "host_agency_id": 1}
     >>> may_see_personal_data(Actor("Sam", Role.FACILITATOR), host)
     True
+    >>> may_see_personal_data(Actor("Hana", Role.FACILITATOR, agency_id=1), host)
+    True
     >>> may_see_personal_data(Actor("Kim", Role.ADMIN), host)
     False
-    >>> may_see_personal_data(Actor("Kim", Role.EDITOR, agency_id=2), host, {2})
-    True
+    >>> may_see_personal_data(Actor("Kim", Role.EDITOR, agency_id=2), host)
+    False
     >>> may_see_personal_data(Actor("Sam", Role.VIEWER), host)
     False
     """
@@ -370,57 +384,54 @@ def may_see_personal_data(
         return False
     if actor.name == facilitator(session):
         return True
-    if actor.agency_id is None:
-        return False
-    return (
-        actor.agency_id == session["host_agency_id"]
-        or actor.agency_id in owning_agency_ids
-    )
+    return actor.agency_id is not None and actor.agency_id == session["host_agency_id"]
 
 
-def may_read_minutes(ws: Workspace, actor: Actor, session: dict) -> bool:
-    """Whether ``actor`` may read the session's minutes.
+def may_run(actor: Actor, session: dict) -> bool:
+    """Whether ``actor`` may run ``session`` (open, pause, reveal, new code,
+    end), edit its details and minutes, moderate its feedback and enter paper
+    forms for it: the same people as may see its personal data, since all of
+    these show it or change what a room full of people sees."""
+    return may_see_personal_data(actor, session)
 
-    Minutes cover the whole meeting, so the owning agencies are those owning
-    an improvement item that any of the session's feedback led to.
-    """
-    if not actor.can(Role.FACILITATOR):
-        return False  # spares the query below for most readers
-    owners = stored.session_owning_agencies(ws.db, session["id"])
-    return may_see_personal_data(actor, session, owners)
+
+def may_read_minutes(actor: Actor, session: dict) -> bool:
+    """Whether ``actor`` may read the session's minutes: they are personal
+    data like the rest (`may_see_personal_data`)."""
+    return may_see_personal_data(actor, session)
 
 
 def session_as_seen_by(ws: Workspace, actor: Actor, session_id: int) -> dict:
-    """One session as ``actor`` may see it: with ``may_read_minutes``, and
-    ``minutes`` None unless they may read them. Raises `NotFound`."""
+    """One session as ``actor`` may see it: with ``may_read_minutes`` and
+    ``may_run``, and ``minutes`` None unless they may read them. Raises
+    `NotFound`."""
     session = get_session(ws, session_id)
-    allowed = may_read_minutes(ws, actor, session)
+    allowed = may_read_minutes(actor, session)
     return {
         **session,
         "minutes": session["minutes"] if allowed else None,
         "may_read_minutes": allowed,
+        "may_run": may_run(actor, session),
     }
 
 
 def _require_facilitator_or_host(actor: Actor, session: dict, doing: str) -> None:
-    # The session's feedback as a whole, before moderation: an agency owning
-    # the change one piece led to has no claim on the rest.
     if not may_see_personal_data(actor, session):
         raise PermissionDenied(
             f"{actor.name} cannot {doing}: it shows feedback before moderation, "
-            "so it is for the session's facilitator and the host agency only."
+            f"so it is for {RUNNERS} only."
         )
 
 
 def _require_runner(ws: Workspace, actor: Actor, session_id: int, doing: str) -> None:
-    # Opening, pausing, revealing and ending change what a room full of people
-    # sees and can do, so they are for those who run it: the same people as
-    # may see its feedback before moderation.
+    # Opening, pausing, revealing, ending and editing change what a room full
+    # of people sees and can do, so they are for those who run it (`may_run`),
+    # decided on the session as stored, before the change.
     require(actor, Role.FACILITATOR, doing)
-    if not may_see_personal_data(actor, get_session(ws, session_id)):
+    if not may_run(actor, get_session(ws, session_id)):
         raise PermissionDenied(
-            f"{actor.name} cannot {doing}: a session is run by its facilitator "
-            "and the host agency's facilitators. Ask them, or plan your own."
+            f"{actor.name} cannot {doing}: a session is run by {RUNNERS}. "
+            "Ask them, or plan your own."
         )
 
 
@@ -477,20 +488,19 @@ def update_session(
 ) -> dict:
     """Save edited details, attendance or minutes. Raises `EditConflict`.
 
-    Minutes (None keeps them) can be changed only by those who may read
-    them (`may_read_minutes`); anyone else gets `PermissionDenied`.
+    Only those who may run the session as stored (`may_run`: its
+    facilitator and the host agency's facilitators) may edit it; anyone
+    else gets `PermissionDenied`, whatever they send. The check reads the
+    session before the change, in the same write: changing the host to
+    one's own agency gives no right to do so. Minutes None keeps them.
     """
-    require(actor, Role.FACILITATOR, "edit a consultation session")
-    session = session.validated()
-    _check_references(ws, session)
-    changes = as_columns(session)
-    if session.minutes is None:
-        del changes["minutes"]
-    elif not may_read_minutes(ws, actor, get_session(ws, session_id)):
-        raise PermissionDenied(
-            f"{actor.name} cannot change these minutes: {MINUTES_KEPT}"
-        )
     with translated_errors(), ws.transaction():
+        _require_runner(ws, actor, session_id, "edit a consultation session")
+        session = session.validated()
+        _check_references(ws, session)
+        changes = as_columns(session)
+        if session.minutes is None:
+            del changes["minutes"]
         saved = _save(ws, actor, session_id, version, changes)
         _keep_minutes_out_of_the_log(ws, session_id)
     return saved
@@ -570,12 +580,17 @@ def set_hold_new(
 
 
 def reveal_held(ws: Workspace, actor: Actor, session_id: int) -> int:
-    """Show on the projected screen every piece of feedback held so far."""
+    """Show on the projected screen every piece of feedback held so far that
+    the screen can show (new or approved); return how many were revealed.
+
+    Hidden and merged feedback stays held: it never shows, and if it is
+    moved back to new it must wait for a reveal of its own.
+    """
     _require_runner(ws, actor, session_id, "reveal held feedback")
     revealed = 0
     with translated_errors(), ws.transaction():
         for item in stored.session_feedback(ws.db, session_id):
-            if not item["revealed"]:
+            if not item["revealed"] and item["status"] in SHOWN_STATES:
                 rows.update_row(
                     ws.db,
                     "feedback",
@@ -628,13 +643,16 @@ def projection(ws: Workspace, actor: Actor, session_id: int) -> dict:
     wall = [
         {"id": f["id"], "what_happened": f["what_happened"], "where": where(f)}
         for f in found
-        if f["revealed"] and f["status"] in ("new", "approved")
+        if f["revealed"] and f["status"] in SHOWN_STATES
     ]
     return {
         "session": session,
         "participants": stored.participant_count(ws.db, session_id),
         "received": len(found),
-        "held": sum(1 for f in found if not f["revealed"]),
+        # What a reveal would show: hidden and merged feedback never shows.
+        "held": sum(
+            1 for f in found if not f["revealed"] and f["status"] in SHOWN_STATES
+        ),
         "wall": wall,
     }
 
@@ -992,14 +1010,27 @@ def _check_join_limits(
 
 
 def _wrong_code_message(ws: Workspace, device: str, now: datetime.datetime) -> str:
-    failures = len(
-        stored.failed_joins_since(ws.db, _iso(now - JOIN_WINDOW), device=device)
-    )
-    left = max(FAILED_JOINS_PER_DEVICE - failures, 0)
-    return (
+    times = stored.failed_joins_since(ws.db, _iso(now - JOIN_WINDOW), device=device)
+    left = max(FAILED_JOINS_PER_DEVICE - len(times), 0)
+    told = (
         "That code does not match any session. Check it against the screen: "
-        f"codes have {CODE_LENGTH} letters and numbers, and never the letters "
-        f"O or I. {left} more tr{'y' if left == 1 else 'ies'} before a short wait."
+        f"codes have {CODE_LENGTH} letters and numbers, {CODE_LEFT_OUT}."
+    )
+    if left >= 2:
+        return f"{told} {left} more tries before a short wait."
+    # The wait runs out when the oldest wrong code the limit counts is
+    # JOIN_WINDOW old (`_check_join_limits`): said as from now, so at most
+    # JOIN_WINDOW, and less if the next try comes later.
+    oldest = times[max(len(times) - FAILED_JOINS_PER_DEVICE, 0)]
+    wait = _minutes(_minutes_until(oldest, JOIN_WINDOW, now))
+    if left == 1:
+        return (
+            f"{told} You can try once more: if that code is wrong too, this "
+            f"device will have to wait {wait} before trying again."
+        )
+    return (
+        f"{told} That was the last try for now: please wait {wait}, then try "
+        "again. If the code still does not work, ask the facilitator."
     )
 
 

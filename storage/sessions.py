@@ -51,22 +51,6 @@ def list_sessions(db: sqlite_utils.Database) -> list[dict]:
     )
 
 
-def session_owning_agencies(db: sqlite_utils.Database, session_id: int) -> set[int]:
-    """Agencies owning an improvement item some of the session's feedback led to."""
-    found = db.execute(
-        """
-        SELECT DISTINCT improvement_item.owning_agency_id
-        FROM feedback
-        JOIN feedback_item ON feedback_item.feedback_id = feedback.id
-        JOIN improvement_item ON improvement_item.id = feedback_item.item_id
-        WHERE feedback.session_id = ?
-            AND improvement_item.owning_agency_id IS NOT NULL
-        """,
-        [session_id],
-    ).fetchall()
-    return {row[0] for row in found}
-
-
 def find_session_by_code(db: sqlite_utils.Database, code: str) -> dict | None:
     found = rows(
         db,

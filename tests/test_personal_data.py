@@ -1,5 +1,5 @@
 """Issue 6: personal data is never shown beyond the session's facilitator and
-the owning agencies, whoever else acts (including people with no agency).
+the host agency, whoever else acts (including people with no agency).
 
 One session, planned by Sam (a facilitator with no agency recorded) and
 hosted by Carers Together (agency A). Three pieces of feedback, each with a
@@ -7,6 +7,11 @@ contact: #new is not moderated; #linked is approved and led to an item owned
 by the Department for Work and Pensions (agency B); #unlinked is approved and
 led nowhere. Citizens Advice (agency C) has nothing to do with it. The
 minutes name a participant.
+
+Owning an improvement item the feedback led to gives no right to it: any
+editor can make an item their own agency owns and link any approved feedback
+to it, so an item is no proof of a claim on anyone's contact details. The
+owning agency asks the host.
 """
 
 import dataclasses
@@ -96,16 +101,17 @@ CONTACTS = {
 }
 
 # Who sees which feedback, which contacts, and the minutes. Worked out from
-# the rule: facilitator role or above, and planned it, or works for the host
-# (A), or works for the agency owning the item the feedback led to (B).
+# the rule: facilitator role or above, and planned it or works for the host
+# (A). Nothing else counts.
 WHO_SEES = [
     # actor, feedback shown, contacts shown, reads the minutes
     (SAM, ALL, ALL, True),
     (HOST_FACILITATOR, ALL, ALL, True),
     (HOST_ADMIN, ALL, ALL, True),
     (HOST_VIEWER, ("linked", "unlinked"), (), False),  # role too low
-    # Owns the item #linked led to: that piece whole, the rest as anyone does.
-    (OWNER_EDITOR, ("linked", "unlinked"), ("linked",), True),
+    # Owns the item #linked led to, which gives nothing: anyone editing items
+    # could have made that link. Sees what any outsider sees.
+    (OWNER_EDITOR, ("linked", "unlinked"), (), False),
     (OWNER_VIEWER, ("linked", "unlinked"), (), False),
     (OTHER_FACILITATOR, ("linked", "unlinked"), (), False),
     (OTHER_ADMIN, ("linked", "unlinked"), (), False),  # admins are not exempt
@@ -158,12 +164,61 @@ def test_moderating_follows_the_same_rule(ws, held):
         feedback.redact_text(
             ws, owner, unlinked["id"], unlinked["version"], "Long", "name"
         )
-    removed = feedback.remove_contact(ws, owner, held.ids["linked"], "no reply")
-    assert removed == len("jo@example.org")
+    # Not even the piece that led to their item.
+    with pytest.raises(PermissionDenied, match="Omar cannot remove contact details"):
+        feedback.remove_contact(ws, owner, held.ids["linked"], "no reply")
     for outsider in (NO_AGENCY_FACILITATOR, at_agency(OTHER_ADMIN, held)):
         new = feedback._get(ws, held.ids["new"])
         with pytest.raises(PermissionDenied, match="only the session's facilitator"):
             feedback.moderate(ws, outsider, new["id"], new["version"], "approved")
+    host = at_agency(HOST_FACILITATOR, held)
+    removed = feedback.remove_contact(ws, host, held.ids["linked"], "no reply")
+    assert removed == len("jo@example.org")
+
+
+def test_making_an_item_of_ones_own_gains_nothing(ws, held):
+    # The escalation the tester found: an editor at B makes an item B owns,
+    # links approved feedback of A's session to it, and moves another item
+    # to B. Before, that showed them the contacts and, once any of the
+    # session's feedback led to B, the minutes.
+    owner = at_agency(OWNER_EDITOR, held)
+    improvements.create_item(
+        ws,
+        owner,
+        improvements.ImprovementItem("Shorter queue", owning_agency_id=owner.agency_id),
+        [held.ids["unlinked"]],
+    )
+    other = improvements.create_item(
+        ws, DEMO_EDITOR, improvements.ImprovementItem("Clearer letter")
+    )
+    improvements.link_feedback(ws, owner, other, [held.ids["linked"]])
+    row = improvements.get_item(ws, other)
+    improvements.update_item(
+        ws,
+        owner,
+        other,
+        row["version"],
+        improvements.ImprovementItem(
+            "Clearer letter", owning_agency_id=owner.agency_id
+        ),
+    )
+
+    seen = feedback.list_feedback(ws, owner, held.session_id)
+    assert [(f["id"], f["contact"], f["may_moderate"]) for f in seen] == [
+        (held.ids["linked"], None, False),
+        (held.ids["unlinked"], None, False),
+    ]
+    assert all(f["device"] is None for f in seen)
+    session = sessions.session_as_seen_by(ws, owner, held.session_id)
+    assert (session["may_read_minutes"], session["minutes"]) == (False, None)
+    assert session["may_run"] is False
+    with pytest.raises(PermissionDenied, match="Omar cannot remove contact details"):
+        feedback.remove_contact(ws, owner, held.ids["unlinked"], "no reply")
+    with pytest.raises(PermissionDenied, match="open the facilitator screen"):
+        sessions.projection(ws, owner, held.session_id)
+    # The contacts are all still there, for those who may see them.
+    seen = feedback.list_feedback(ws, SAM, held.session_id)
+    assert [f["contact"] for f in seen] == list(CONTACTS.values())
 
 
 @pytest.mark.parametrize(
@@ -212,27 +267,127 @@ def test_only_the_facilitator_and_host_run_the_session(ws, held):
     assert resumed["state"] == "open"
 
 
-def test_someone_who_may_not_read_the_minutes_cannot_change_them(ws, held):
+def test_someone_who_may_not_run_it_cannot_edit_details_or_minutes(ws, held):
     outsider = at_agency(OTHER_FACILITATOR, held)
     row = sessions.get_session(ws, held.session_id)
     plan = sessions.session_from_row(row)
-    with pytest.raises(PermissionDenied, match="Minutes are kept for the facilitator"):
-        sessions.update_session(
-            ws,
-            outsider,
-            held.session_id,
-            row["version"],
-            dataclasses.replace(plan, minutes="Nothing to report"),
-        )
-    # Without minutes, the other details save and the minutes stay as written.
-    saved = sessions.update_session(
+    for edited in (
+        dataclasses.replace(plan, minutes="Nothing to report"),
+        # Without minutes, as the page sends for someone who may not read them.
+        dataclasses.replace(plan, minutes=None, attended_in_person=14),
+    ):
+        with pytest.raises(PermissionDenied, match="Chris cannot edit a consultation"):
+            sessions.update_session(
+                ws, outsider, held.session_id, row["version"], edited
+            )
+    assert sessions.get_session(ws, held.session_id) == row
+
+
+def test_moving_the_host_to_ones_own_agency_is_refused(ws, held):
+    # The tester's escalation: a facilitator at another agency opened Details
+    # and minutes, set the hosting organisation to their own agency and
+    # saved; from then on they saw all personal data and could run the
+    # session. The right is checked against the session as stored before.
+    outsider = at_agency(OTHER_FACILITATOR, held)
+    row = sessions.get_session(ws, held.session_id)
+    taken = dataclasses.replace(
+        sessions.session_from_row(row),
+        host_agency_id=outsider.agency_id,
+        minutes=None,
+    )
+    with pytest.raises(PermissionDenied) as refused:
+        sessions.update_session(ws, outsider, held.session_id, row["version"], taken)
+    assert str(refused.value) == (
+        "Chris cannot edit a consultation session: a session is run by the "
+        "session's facilitator (who planned it) and the host agency's "
+        "facilitators. Ask them, or plan your own."
+    )
+    assert sessions.get_session(ws, held.session_id) == row  # unchanged
+    assert feedback.list_feedback(ws, outsider, held.session_id)[0]["contact"] is None
+    with pytest.raises(PermissionDenied, match="pause a consultation session"):
+        sessions.pause_session(ws, outsider, held.session_id, row["version"])
+
+    # The host's facilitator may hand the session to another host, and then
+    # has no more right to it than anyone at another agency.
+    host = at_agency(HOST_FACILITATOR, held)
+    moved = sessions.update_session(
         ws,
-        outsider,
+        host,
         held.session_id,
         row["version"],
-        dataclasses.replace(plan, minutes=None, attended_in_person=14),
+        dataclasses.replace(taken, minutes=MINUTES),
     )
-    assert (saved["attended_in_person"], saved["minutes"]) == (14, MINUTES)
+    assert moved["host_agency_id"] == outsider.agency_id
+    assert sessions.may_see_personal_data(outsider, moved)
+    assert not sessions.may_see_personal_data(host, moved)
+
+
+@pytest.mark.parametrize(
+    "outsider",
+    [OWNER_EDITOR, OTHER_FACILITATOR, NO_AGENCY_ADMIN],
+    ids=lambda actor: actor.name,
+)
+def test_writing_feedback_of_a_session_needs_the_right_to_moderate_it(
+    ws, held, outsider
+):
+    outsider = at_agency(outsider, held)
+    said = feedback._get(ws, held.ids["unlinked"])
+    entry = sessions.FeedbackEntry("Typed from a paper form")
+    form = b"form_number,what_happened\r\nP-1,Typed up\r\n"
+    refused = [
+        (
+            "say why feedback was not acted on",
+            feedback.set_why_not,
+            (said["id"], said["version"], "Not ours"),
+        ),
+        (
+            "enter feedback on someone's behalf",
+            feedback.add_on_behalf,
+            (held.session_id, entry, "paper"),
+        ),
+        (
+            "enter feedback on someone's behalf",
+            feedback.add_on_behalf,
+            (held.session_id, entry, "assisted"),
+        ),
+        (
+            "enter paper feedback forms",
+            feedback.import_paper_forms,
+            (held.session_id, form, "forms.csv"),
+        ),
+        (
+            "set feedback to hidden",
+            feedback.moderate,
+            (said["id"], said["version"], "hidden"),
+        ),
+        (
+            "set feedback to new",
+            feedback.moderate,
+            (said["id"], said["version"], "new"),
+        ),
+        (
+            "merge feedback",
+            feedback.merge,
+            (said["id"], said["version"], held.ids["linked"]),
+        ),
+    ]
+    for doing, call, args in refused:
+        with pytest.raises(PermissionDenied, match=f"cannot {doing}: only the"):
+            call(ws, outsider, *args)
+    assert feedback._get(ws, said["id"]) == said
+    assert ws.db.execute("SELECT count(*) FROM feedback").fetchone()[0] == 3
+
+
+def test_the_host_facilitator_writes_feedback_of_the_session(ws, held):
+    host = at_agency(HOST_FACILITATOR, held)
+    said = feedback._get(ws, held.ids["unlinked"])
+    saved = feedback.set_why_not(ws, host, said["id"], said["version"], "Not ours")
+    assert saved["why_not"] == "Not ours"
+    entry = sessions.FeedbackEntry("Said at the table")
+    added = feedback.add_on_behalf(ws, host, held.session_id, entry, "assisted")
+    form = b"form_number,what_happened\r\nP-1,Typed up\r\n"
+    assert feedback.import_paper_forms(ws, host, held.session_id, form, "f.csv") == 1
+    assert feedback._get(ws, added)["source"] == "assisted"
 
 
 def test_minutes_stay_out_of_the_log_the_session_list_and_the_report(ws, held):

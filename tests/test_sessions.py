@@ -29,6 +29,11 @@ FACILITATOR = Actor("fran", Role.FACILITATOR)
 MINUTE = datetime.timedelta(minutes=1)
 
 
+def host_facilitator(setup) -> Actor:
+    """Fran, working for the agency hosting the setup's session: she may run it."""
+    return Actor("fran", Role.FACILITATOR, agency_id=setup.host_id)
+
+
 @pytest.fixture
 def setup(ws):
     return build(ws)
@@ -113,9 +118,16 @@ def test_joining_with_the_code_as_read_aloud(ws, setup):
     assert stored == [(sessions.device_hash(ws, "phone-1"),)]
 
 
+WRONG = (
+    "That code does not match any session. Check it against the screen: codes "
+    "have 6 letters and numbers, never the letters O, I or L and never the "
+    "numbers 0 or 1."
+)
+
+
 def test_wrong_codes_count_down_then_ask_to_wait(ws, setup):
-    for left in (4, 3, 2, 1, 0):
-        with pytest.raises(NotFound, match=f"{left} more tr"):
+    for _ in range(sessions.FAILED_JOINS_PER_DEVICE):
+        with pytest.raises(NotFound, match="does not match any session"):
             sessions.join_session(ws, "ZZZ999", "phone-1", now=NOW)
     with pytest.raises(TooManyAttempts, match="wait 9 minutes") as caught:
         sessions.join_session(ws, setup.code, "phone-1", now=NOW + MINUTE)
@@ -124,6 +136,62 @@ def test_wrong_codes_count_down_then_ask_to_wait(ws, setup):
     assert sessions.join_session(ws, setup.code, "phone-2", now=NOW)["id"]
     later = NOW + sessions.JOIN_WINDOW + MINUTE
     assert sessions.join_session(ws, setup.code, "phone-1", now=later)["id"]
+
+
+def test_the_wrong_code_messages_at_the_fourth_fifth_and_sixth_try(ws, setup):
+    # Five wrong codes a device, counted over 10 minutes. All at NOW: the
+    # oldest is 10 minutes from running out of the count, so the wait is 10.
+    said = []
+    for _ in range(5):
+        with pytest.raises(NotFound) as caught:
+            sessions.join_session(ws, "ZZZ999", "phone-1", now=NOW)
+        said.append(str(caught.value))
+    assert said[:3] == [
+        f"{WRONG} 4 more tries before a short wait.",
+        f"{WRONG} 3 more tries before a short wait.",
+        f"{WRONG} 2 more tries before a short wait.",
+    ]
+    assert said[3] == (
+        f"{WRONG} You can try once more: if that code is wrong too, this device "
+        "will have to wait 10 minutes before trying again."
+    )
+    assert said[4] == (
+        f"{WRONG} That was the last try for now: please wait 10 minutes, then "
+        "try again. If the code still does not work, ask the facilitator."
+    )
+    assert not any("0 more tries" in message for message in said)
+    with pytest.raises(TooManyAttempts) as caught:
+        sessions.join_session(ws, "ZZZ999", "phone-1", now=NOW)
+    assert str(caught.value) == (
+        "Too many wrong codes have been tried on this device in the last 10 "
+        "minutes. Please wait 10 minutes, then try again. If the code still does "
+        "not work, ask the facilitator."
+    )
+    assert caught.value.wait_minutes == 10
+
+
+def test_the_wait_named_at_the_last_tries_counts_from_the_oldest(ws, setup):
+    # Wrong codes at 18:30, 18:31, 18:32, 18:33: the one at 18:30 leaves the
+    # count at 18:40. Told at 18:33, a fifth wrong code now means 7 minutes.
+    for minute in range(3):
+        with pytest.raises(NotFound):
+            sessions.join_session(ws, "ZZZ999", "phone-1", now=NOW + minute * MINUTE)
+    with pytest.raises(NotFound, match="will have to wait 7 minutes before"):
+        sessions.join_session(ws, "ZZZ999", "phone-1", now=NOW + 3 * MINUTE)
+    # The fifth at 18:38: 2 minutes left.
+    with pytest.raises(NotFound, match="last try for now: please wait 2 minutes,"):
+        sessions.join_session(ws, "ZZZ999", "phone-1", now=NOW + 8 * MINUTE)
+
+
+def test_the_code_alphabet_is_what_the_message_says():
+    left_out = set("0O1IL")
+    assert not left_out & set(sessions.CODE_ALPHABET)
+    assert set(sessions.CODE_ALPHABET) | left_out == set(
+        "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+    )
+    assert sessions.CODE_LEFT_OUT == (
+        "never the letters O, I or L and never the numbers 0 or 1"
+    )
 
 
 def test_wrong_codes_are_limited_per_network_and_overall(ws, setup, monkeypatch):
@@ -379,7 +447,8 @@ def test_a_session_takes_at_most_three_hundred_in_two_minutes(ws, setup):
         )
     # A facilitator can still add feedback for someone: that does not count.
     entry = sessions.FeedbackEntry("Said at the table")
-    assert feedback.add_on_behalf(ws, FACILITATOR, setup.session_id, entry)
+    fran = host_facilitator(setup)
+    assert feedback.add_on_behalf(ws, fran, setup.session_id, entry)
     assert feedback_count(ws) == 301
     later = NOW + 2 * MINUTE + SECOND
     assert give(ws, setup, "Now it goes", newcomer, address="192.0.2.99", now=later)
@@ -622,6 +691,71 @@ def test_held_feedback_reaches_the_screen_only_when_revealed(ws, setup):
     assert wall[0]["where"] == "Tell us about your money"
 
 
+def test_a_reveal_shows_and_counts_only_what_the_screen_can_show(ws, setup):
+    # Seven pieces held (the session holds new feedback from opening): #3 is
+    # hidden and #5 merged into #1, so a reveal shows 5 and says 5.
+    said = [give(ws, setup, f"Piece {n}", joined_device(ws, setup)) for n in (1, 2)]
+    phone_2 = joined_device(ws, setup, "phone-2")
+    said += [give(ws, setup, f"Piece {n}", phone_2) for n in (3, 4, 5)]
+    phone_3 = joined_device(ws, setup, "phone-3")
+    said += [give(ws, setup, f"Piece {n}", phone_3) for n in (6, 7)]
+    first, _, third, _, fifth, _, _ = said
+    feedback.moderate(
+        ws, DEMO_EDITOR, third, feedback_row(ws, third)["version"], "hidden"
+    )
+    feedback.merge(ws, DEMO_EDITOR, fifth, feedback_row(ws, fifth)["version"], first)
+    shown = sessions.projection(ws, DEMO_EDITOR, setup.session_id)
+    assert (shown["received"], shown["held"], shown["wall"]) == (7, 5, [])
+
+    assert sessions.reveal_held(ws, DEMO_EDITOR, setup.session_id) == 5
+    shown = sessions.projection(ws, DEMO_EDITOR, setup.session_id)
+    on_screen = [said[i] for i in (0, 1, 3, 5, 6)]
+    assert ([w["id"] for w in shown["wall"]], shown["held"]) == (on_screen, 0)
+    assert [feedback_row(ws, f)["revealed"] for f in (third, fifth)] == [0, 0]
+    # Nothing more to reveal.
+    assert sessions.reveal_held(ws, DEMO_EDITOR, setup.session_id) == 0
+
+
+def test_hidden_feedback_back_to_new_is_held_again(ws, setup):
+    token = joined_device(ws, setup)
+    first = give(ws, setup, "Shown, then hidden", token)
+    assert sessions.reveal_held(ws, DEMO_EDITOR, setup.session_id) == 1
+    feedback.moderate(
+        ws, DEMO_EDITOR, first, feedback_row(ws, first)["version"], "hidden"
+    )
+    # As a reveal before this fix left it: hidden, yet marked revealed.
+    ws.db.execute("UPDATE feedback SET revealed = 1 WHERE id = ?", [first])
+    ws.db.conn.commit()
+
+    back = feedback.moderate(
+        ws, DEMO_EDITOR, first, feedback_row(ws, first)["version"], "new"
+    )
+    assert (back["status"], back["revealed"]) == ("new", 0)
+    shown = sessions.projection(ws, DEMO_EDITOR, setup.session_id)
+    assert (shown["wall"], shown["held"]) == ([], 1)
+    assert sessions.reveal_held(ws, DEMO_EDITOR, setup.session_id) == 1
+    wall = sessions.projection(ws, DEMO_EDITOR, setup.session_id)["wall"]
+    assert [w["id"] for w in wall] == [first]
+
+
+def test_back_to_new_while_new_shows_at_once_shows_at_once(ws, setup):
+    # Like feedback just sent: the facilitator chose to show new at once.
+    token = joined_device(ws, setup)
+    kept = give(ws, setup, "Asked twice", token)
+    twice = give(ws, setup, "Asked twice!", token)
+    feedback.merge(ws, DEMO_EDITOR, twice, feedback_row(ws, twice)["version"], kept)
+    row = sessions.get_session(ws, setup.session_id)
+    sessions.set_hold_new(ws, DEMO_EDITOR, setup.session_id, row["version"], False)
+    back = feedback.moderate(
+        ws, DEMO_EDITOR, twice, feedback_row(ws, twice)["version"], "new"
+    )
+    assert (back["status"], back["merged_into_id"], back["revealed"]) == (
+        "new",
+        None,
+        1,
+    )
+
+
 # --- moderation and personal data -------------------------------------------------
 
 
@@ -650,7 +784,9 @@ def test_who_sees_new_feedback_and_contact_details(ws, setup):
         feedback.moderate(ws, VIEWER, waiting, row["version"], "approved")
 
 
-def test_the_agency_owning_a_change_sees_the_contact(ws, setup):
+def test_the_agency_owning_a_change_does_not_see_the_contact(ws, setup):
+    # It used to: but anyone who edits items can make one their agency owns
+    # and link any approved feedback to it. The owning agency asks the host.
     from journeys import improvements
 
     token = joined_device(ws, setup)
@@ -665,6 +801,8 @@ def test_the_agency_owning_a_change_sees_the_contact(ws, setup):
     )
     owner_staff = Actor("omar", Role.EDITOR, agency_id=setup.owner_id)
     seen = feedback.list_feedback(ws, owner_staff, setup.session_id)
+    assert [(f["id"], f["contact"]) for f in seen] == [(said, None)]
+    seen = feedback.list_feedback(ws, host_facilitator(setup), setup.session_id)
     assert [(f["id"], f["contact"]) for f in seen] == [(said, "jo@example.org")]
 
 
@@ -741,7 +879,7 @@ def test_paper_forms_are_added_all_together_and_marked(ws, setup):
         b'P-2,,Check you can apply,,"Clear, thank you",Very good,,,07700 900456\r\n'
     )
     added = feedback.import_paper_forms(
-        ws, FACILITATOR, setup.session_id, csv, "forms.csv"
+        ws, host_facilitator(setup), setup.session_id, csv, "forms.csv"
     )
     assert added == 2
     seen = feedback.list_feedback(ws, DEMO_EDITOR, setup.session_id)
@@ -763,22 +901,46 @@ def test_a_bad_paper_row_adds_nothing_and_names_the_row(ws, setup):
         b"P-2,9,Lost,bad\r\n"
         b"P-3,1,,meh\r\n"
     )
+    fran = host_facilitator(setup)
     with pytest.raises(ImportFailed) as caught:
-        feedback.import_paper_forms(ws, FACILITATOR, setup.session_id, csv, "f.csv")
+        feedback.import_paper_forms(ws, fran, setup.session_id, csv, "f.csv")
     message = str(caught.value)
     assert "row 3: there is no stage 9" in message
     assert "row 4: how_it_felt must be one of" in message
     assert ws.db.execute("SELECT count(*) FROM feedback").fetchone()[0] == 0
     with pytest.raises(PermissionDenied):
         feedback.import_paper_forms(ws, VIEWER, setup.session_id, csv, "f.csv")
+    # A facilitator, but not one who runs this session.
+    with pytest.raises(PermissionDenied, match="fran cannot enter paper feedback"):
+        feedback.import_paper_forms(ws, FACILITATOR, setup.session_id, csv, "f.csv")
 
 
-def test_assisted_feedback_is_marked_and_needs_a_facilitator(ws, setup):
+def test_assisted_feedback_is_marked_and_needs_one_who_runs_it(ws, setup):
     entry = sessions.FeedbackEntry("Said at the table", feeling=0)
-    added = feedback.add_on_behalf(ws, FACILITATOR, setup.session_id, entry, "assisted")
+    fran = host_facilitator(setup)
+    added = feedback.add_on_behalf(ws, fran, setup.session_id, entry, "assisted")
     assert feedback_row(ws, added)["source"] == "assisted"
     with pytest.raises(PermissionDenied):
         feedback.add_on_behalf(ws, VIEWER, setup.session_id, entry)
+    elsewhere = Actor("bea", Role.FACILITATOR, agency_id=setup.owner_id)
+    for actor in (elsewhere, FACILITATOR):
+        with pytest.raises(PermissionDenied, match="cannot enter feedback on some"):
+            feedback.add_on_behalf(ws, actor, setup.session_id, entry)
+    assert ws.db.execute("SELECT count(*) FROM feedback").fetchone()[0] == 1
+
+
+def test_saying_why_not_needs_one_who_runs_the_session(ws, setup):
+    token = joined_device(ws, setup)
+    said = give(ws, setup, "Make it paper only", token)
+    row = feedback_row(ws, said)
+    elsewhere = Actor("bea", Role.FACILITATOR, agency_id=setup.owner_id)
+    with pytest.raises(PermissionDenied, match="bea cannot say why feedback"):
+        feedback.set_why_not(ws, elsewhere, said, row["version"], "Not ours")
+    assert feedback_row(ws, said) == row
+    saved = feedback.set_why_not(
+        ws, host_facilitator(setup), said, row["version"], "Most apply online"
+    )
+    assert saved["why_not"] == "Most apply online"
 
 
 def test_printable_form_escapes_what_it_shows(ws, setup):
