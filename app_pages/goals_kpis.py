@@ -479,7 +479,7 @@ def _render_edit_custom_kpi(ws) -> None:
             save = st.form_submit_button("Save KPI", key="custom-kpi-edit-save")
         delete = st.button("Delete KPI", key="custom-kpi-edit-delete")
     if save:
-        done = shared.attempt_escaped(
+        done = shared.attempt(
             metrics.update_custom_kpi,
             ws,
             shared.acting_user(),
@@ -492,7 +492,7 @@ def _render_edit_custom_kpi(ws) -> None:
         )
         message = f"Saved the KPI {shared.md(name.strip())}."
     elif delete:
-        done = shared.attempt_escaped(
+        done = shared.attempt(
             metrics.delete_custom_kpi,
             ws,
             shared.acting_user(),
@@ -739,7 +739,7 @@ def _add_goal(ws, choices: _GoalChoices, fields: dict, kpi_count: int) -> None:
     try:
         goal, attached = _goal_from_form(choices, fields)
     except shared.FormProblem as problem:
-        st.error(str(problem))
+        st.error(shared.md(str(problem)))
         return
     new_id = shared.attempt(
         goals.create_goal,
@@ -858,9 +858,9 @@ def _save_goal(ws, choices: _GoalChoices, opened: dict, fields: dict) -> None:
     try:
         goal, attached = _goal_from_form(choices, fields, opened["kpis"])
     except shared.FormProblem as problem:
-        st.error(str(problem))
+        st.error(shared.md(str(problem)))
         return
-    saved = shared.attempt_escaped(
+    saved = shared.attempt(
         goals.update_goal,
         ws,
         shared.acting_user(),
@@ -881,7 +881,7 @@ def _save_goal(ws, choices: _GoalChoices, opened: dict, fields: dict) -> None:
 
 def _delete_goal(ws, opened: dict) -> None:
     goal = opened["goal"]
-    done = shared.attempt_escaped(
+    done = shared.attempt(
         goals.delete_goal, ws, shared.acting_user(), goal["id"], goal["version"]
     )
     if done is shared.FAILED:

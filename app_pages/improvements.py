@@ -16,7 +16,6 @@ from app_pages import consult_ui, shared
 from journeys import agencies, improvements, maps, metrics, personas, sessions
 from journeys.improvements import (
     DECISIONS,
-    NEXT_STATUSES,
     QUADRANTS,
     SCORE_WORDS,
     ImprovementItem,
@@ -139,7 +138,7 @@ def _render_add(ws, actor, journeys: dict) -> None:
             st.session_state[NEW_ROUND] = round_ + 1
             st.session_state[ITEM_KEY] = new_id
             shared.forget("improvement-choice")  # show the new item
-            shared.flash(f"Added the improvement item {item.title}.")
+            shared.flash(f"Added the improvement item {shared.md(item.title)}.")
             st.rerun()
 
 
@@ -249,7 +248,7 @@ def _render_item(ws, actor, items: list[dict], journeys: dict) -> None:
                     improvements.link_feedback, ws, actor, item["id"], feedback_ids
                 )
             if saved is not shared.FAILED:
-                shared.flash(f"Saved the improvement item {edited.title}.")
+                shared.flash(f"Saved the improvement item {shared.md(edited.title)}.")
                 st.rerun()
 
 
@@ -262,7 +261,7 @@ def _render_answers(ws, item: dict) -> None:
 
 
 def _render_status(ws, actor, item: dict) -> None:
-    moves = list(NEXT_STATUSES[item["status"]])
+    moves = list(improvements.next_statuses(item))
     if not moves:
         return
     key = f"item-{item['id']}-v{item['version']}"
@@ -292,7 +291,7 @@ def _render_status(ws, actor, item: dict) -> None:
         reason or None,
     )
     if saved is not shared.FAILED:
-        shared.flash(f"{item['title']} is now {status}.")
+        shared.flash(f"{shared.md(item['title'])} is now {status}.")
         st.rerun()
 
 
@@ -331,7 +330,9 @@ def _render_evaluation(ws, actor, item: dict) -> None:
     )
     numbers[1].caption(improvements.BeforeAfter.span(result.after))
     with st.form(f"{key}-form"):
-        target = st.number_input(f"Target ({unit})", value=None, key=f"{key}-target")
+        target = st.number_input(
+            f"Target ({shared.md(unit)})", value=None, key=f"{key}-target"
+        )
         decision = st.radio(
             "Decision", DECISIONS, horizontal=True, key=f"{key}-decision"
         )
@@ -351,7 +352,7 @@ def _render_evaluation(ws, actor, item: dict) -> None:
         note,
     )
     if saved is not shared.FAILED:
-        shared.flash(f"Evaluated {item['title']}: {decision}.")
+        shared.flash(f"Evaluated {shared.md(item['title'])}: {decision}.")
         st.rerun()
 
 

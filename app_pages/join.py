@@ -173,9 +173,11 @@ def _ask(view: sessions.ParticipantView, key: str, notes: dict) -> FeedbackEntry
     journey_id, stage_id, stage = _ask_where(view, key)
     step_id = _ask_step(stage, key)
     persona_id = _ask_persona(view, key)
+    # No max_chars: Streamlit would refuse a longer paste whole and leave the
+    # box empty without a word. The domain refuses it with a message instead,
+    # and the text stays in the box to be shortened.
     what = st.text_area(
         "What happened? Use your own words.",
-        max_chars=sessions.WHAT_HAPPENED_MAX,
         height=180,
         key=f"{key}-what",
     )
@@ -191,14 +193,13 @@ def _ask(view: sessions.ParticipantView, key: str, notes: dict) -> FeedbackEntry
     item_id, stance = _ask_stance(view, key)
     contact = st.text_input(
         "If you would like a reply, how can we contact you? (optional)",
-        max_chars=sessions.CONTACT_MAX,
         key=f"{key}-contact",
         autocomplete="off",
     )
     notes["contact"] = st.empty()
     st.caption(
-        "Only the facilitator and the agency that owns the change will see "
-        "your contact details."
+        f"Up to {sessions.CONTACT_MAX:,} characters. Only the session's "
+        "facilitator and the agency hosting it will see your contact details."
     )
     return FeedbackEntry(
         what_happened=what or "",
@@ -218,11 +219,12 @@ def _ask_where(view: sessions.ParticipantView, key: str):
     many = len(view.journeys) > 1
     for journey in view.journeys:
         for number, stage in enumerate(journey["stages"], start=1):
-            words = f"{number}. {stage['name']}"
+            # Radio options are Markdown: every stored name is escaped.
+            words = f"{number}. {shared.md(stage['name'])}"
             stages[stage["id"]] = (
                 journey,
                 stage,
-                f"{words} ({journey['title']})" if many else words,
+                f"{words} ({shared.md(journey['title'])})" if many else words,
             )
     if not stages:
         return None, None, None
@@ -246,7 +248,7 @@ def _ask_where(view: sessions.ParticipantView, key: str):
 def _ask_step(stage: dict | None, key: str) -> int | None:
     if not stage or not stage["steps"]:
         return None
-    steps = {s["id"]: s["action"] for s in stage["steps"]}
+    steps = {s["id"]: shared.md(s["action"]) for s in stage["steps"]}
     return st.radio(
         "Which step? (optional)",
         [None, *steps],
@@ -276,7 +278,7 @@ def _ask_stance(view: sessions.ParticipantView, key: str):
     item_id = st.radio(
         "Is it about one of the changes we propose? (optional)",
         [None, *proposals],
-        format_func=lambda i: "No" if i is None else proposals[i]["title"],
+        format_func=lambda i: "No" if i is None else shared.md(proposals[i]["title"]),
         key=f"{key}-proposal",
     )
     if item_id is None:
@@ -295,8 +297,10 @@ def _ask_stance(view: sessions.ParticipantView, key: str):
 
 
 def _persona_words(persona: dict) -> str:
+    """A persona as a radio option: Markdown, so both texts are escaped."""
+    name = shared.md(persona["name"])
     summary = (persona.get("summary") or "").strip()
-    return f"{persona['name']}: {summary}" if summary else persona["name"]
+    return f"{name}: {shared.md(summary)}" if summary else name
 
 
 main()

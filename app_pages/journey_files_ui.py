@@ -24,7 +24,7 @@ def render_duplicate(shown: Shown) -> None:
                 "Duplicate journey", key=f"{prefix}-copy-save"
             )
         if submitted:
-            new_id = shared.attempt_escaped(
+            new_id = shared.attempt(
                 maps.duplicate_journey,
                 shown.ws,
                 shared.acting_user(),
@@ -69,9 +69,7 @@ def _render_add(ws) -> None:
 
 
 def _add(ws, journey: Journey) -> None:
-    new_id = shared.attempt_escaped(
-        maps.create_journey, ws, shared.acting_user(), journey
-    )
+    new_id = shared.attempt(maps.create_journey, ws, shared.acting_user(), journey)
     if new_id is shared.FAILED:
         return
     shared.forget(

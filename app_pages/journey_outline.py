@@ -271,7 +271,7 @@ def _render_add_step(shown: Shown, number: int, stage: dict) -> None:
             step = Step(
                 action, channel=channel, touchpoint=touchpoint, owning_agency_id=owner
             )
-            new_id = shared.attempt_escaped(
+            new_id = shared.attempt(
                 maps.add_step, shown.ws, shared.acting_user(), stage["id"], step
             )
             if new_id is not shared.FAILED:
@@ -295,7 +295,7 @@ def _render_add_stage(shown: Shown) -> None:
             description = st.text_area("Stage description", key=f"{prefix}-description")
             submitted = st.form_submit_button("Add stage", key=f"{prefix}-save")
         if submitted:
-            new_id = shared.attempt_escaped(
+            new_id = shared.attempt(
                 maps.add_stage,
                 shown.ws,
                 shared.acting_user(),
@@ -328,7 +328,7 @@ def _close_step_edit() -> None:
 def _render_step_form(shown: Shown, step_id: int, number: str) -> None:
     edit = st.session_state[STEP_EDIT_KEY]
     if "version" not in edit:
-        stored = shared.attempt_escaped(journey_edit.read_step, shown.ws, step_id)
+        stored = shared.attempt(journey_edit.read_step, shown.ws, step_id)
         if stored is shared.FAILED:
             st.session_state.pop(STEP_EDIT_KEY, None)
             return

@@ -53,7 +53,7 @@ class Shown:
 
 def run(call, *args, done: str) -> bool:
     """Run a change; on success keep ``done`` to show and rerun the page."""
-    if shared.attempt_escaped(call, *args) is shared.FAILED:
+    if shared.attempt(call, *args) is shared.FAILED:
         return False
     shared.flash(done)
     st.rerun()
@@ -245,7 +245,7 @@ def _render_bulk_conflict(shown: Shown) -> None:
     prefix = f"bulk-{shown.journey_id}"
     if again.button("Apply my table edits again", key=f"{prefix}-reapply"):
         agency_ids = {name: i for i, name in shown.agency_names.items()}
-        result = shared.attempt_escaped(
+        result = shared.attempt(
             bulk_edit.apply_edits,
             shown.ws,
             shared.acting_user(),
@@ -284,7 +284,7 @@ def render_compare(shown: Shown, found: list[dict]) -> None:
         key=f"journey-{shown.journey_id}-compare-with",
         help="Stages are matched by name, steps by what the person does.",
     )
-    other = shared.attempt_escaped(maps.load_journey_map, shown.ws, other_id)
+    other = shared.attempt(maps.load_journey_map, shown.ws, other_id)
     if other is shared.FAILED:
         return
     st.caption(

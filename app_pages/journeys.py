@@ -64,7 +64,7 @@ def main() -> None:
         "stage, across every agency involved."
     )
     with shared.open_workspace() as ws:
-        found = shared.attempt_escaped(maps.list_journeys, ws)
+        found = shared.attempt(maps.list_journeys, ws)
         if found is shared.FAILED:
             return
         if found:
@@ -84,7 +84,7 @@ def _render_journey(ws, found: list[dict]) -> None:
         format_func=titles.get,
         default=_fullest(found),
     )
-    journey_map = shared.attempt_escaped(maps.load_journey_map, ws, journey_id)
+    journey_map = shared.attempt(maps.load_journey_map, ws, journey_id)
     if journey_map is shared.FAILED:
         return
     agency_names = {a["id"]: a["name"] for a in agencies.list_agencies(ws)}

@@ -224,7 +224,7 @@ def _kept_survey(source: SourceFile, progress) -> dict | None:
         table = surveys.read_survey(source, progress)
     except JourneyError as err:
         st.session_state.pop(KEPT_SURVEY, None)
-        st.error(str(err))
+        st.error(shared.md(str(err)))
         return None
     kept = {
         "file": (source.name, source.sha256),
@@ -252,7 +252,7 @@ def _survey_plan(kept: dict, mapping: dict, include_partial: bool, progress):
             progress=progress,
         )
     except JourneyError as err:
-        st.error(str(err))
+        st.error(shared.md(str(err)))
         return None
     kept["plan_key"], kept["plan"] = key, plan
     return plan
@@ -379,7 +379,7 @@ def _save_measurement(
         numerator = shared.typed_number(numerator, "", "Numerator")
         denominator = shared.typed_number(denominator, "", "Denominator")
     except shared.FormProblem as problem:
-        st.error(str(problem))
+        st.error(shared.md(str(problem)))
         return
     if value is None and numerator is not None and denominator:
         value = numerator / denominator

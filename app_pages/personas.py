@@ -76,7 +76,7 @@ def _render_library(ws, owners: dict[int, str]) -> None:
         help="Archived personas are kept for the journeys that use them, but "
         "hidden from the library.",
     )
-    found = shared.attempt_escaped(personas.list_personas, ws, show_archived)
+    found = shared.attempt(personas.list_personas, ws, show_archived)
     if found is shared.FAILED:
         return
     shown = _filtered(found)
@@ -286,7 +286,7 @@ def _render_page_actions(ws, persona: dict, used_by: list) -> None:
         key=f"{prefix}-archive",
         help="Archived personas stay on their journeys but leave the library.",
     ):
-        saved = shared.attempt_escaped(
+        saved = shared.attempt(
             personas.archive_persona,
             ws,
             shared.acting_user(),
@@ -318,7 +318,7 @@ def _render_delete(ws, persona: dict, used_by: list) -> None:
         st.warning("Delete this persona for good? This cannot be undone.")
     yes, cancel = st.columns(2)
     if yes.button("Yes, delete it", key=f"{prefix}-delete-yes"):
-        done = shared.attempt_escaped(
+        done = shared.attempt(
             personas.delete_persona,
             ws,
             shared.acting_user(),
@@ -345,7 +345,7 @@ def _render_duplicate(ws, persona: dict) -> None:
         )
         submitted = st.form_submit_button("Duplicate", key=f"{prefix}-copy-save")
     if submitted:
-        new_id = shared.attempt_escaped(
+        new_id = shared.attempt(
             personas.duplicate_persona, ws, shared.acting_user(), persona["id"], name
         )
         if new_id is not shared.FAILED:
@@ -417,9 +417,7 @@ def _render_add(ws, owners: dict[int, str]) -> None:
 
 
 def _add(ws, persona: Persona) -> None:
-    new_id = shared.attempt_escaped(
-        personas.create_persona, ws, shared.acting_user(), persona
-    )
+    new_id = shared.attempt(personas.create_persona, ws, shared.acting_user(), persona)
     if new_id is shared.FAILED:
         return
     _forget_form("persona-new")
@@ -470,7 +468,7 @@ def _render_edit(ws, owners: dict[int, str]) -> None:
 
 def _read_for_edit(ws, edit: dict) -> bool:
     """Read the persona being opened, remembering the version it is at."""
-    stored = shared.attempt_escaped(personas.get_persona, ws, edit["id"])
+    stored = shared.attempt(personas.get_persona, ws, edit["id"])
     if stored is shared.FAILED:
         st.session_state.pop(EDIT_KEY, None)
         return False

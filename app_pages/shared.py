@@ -113,8 +113,8 @@ def render_actor_picker() -> None:
         st.caption(
             "Contact details, unmoderated feedback and minutes of a consultation "
             "are shown only to the facilitator who planned it and to facilitators "
-            "or above at the host agency or an agency owning a change it led to: "
-            "choose an agency to see what its staff see."
+            "or above at the host agency: choose an agency to see what its staff "
+            "see."
         )
 
 
@@ -146,23 +146,17 @@ def remembered_choice(
     return choice
 
 
-def attempt_escaped(call: Callable, *args, **kwargs) -> Any:
-    """`attempt`, with the message escaped: it may quote what someone typed."""
+def attempt(call: Callable, *args, **kwargs) -> Any:
+    """Run a `journeys` call; on `JourneyError` show its message, return FAILED.
+
+    The message is escaped (`md`): it often quotes what someone typed, which
+    must show as typed, never as Markdown, links or images.
+    """
     try:
         return call(*args, **kwargs)
     except JourneyError as exc:
         logger.info("%s refused: %s", getattr(call, "__name__", call), exc)
         st.error(md(str(exc)))
-        return FAILED
-
-
-def attempt(call: Callable, *args, **kwargs) -> Any:
-    """Run a `journeys` call; on `JourneyError` show its message, return FAILED."""
-    try:
-        return call(*args, **kwargs)
-    except JourneyError as exc:
-        logger.info("%s refused: %s", getattr(call, "__name__", call), exc)
-        st.error(str(exc))
         return FAILED
 
 

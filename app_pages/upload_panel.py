@@ -68,9 +68,7 @@ def render_upload(ws, panel: UploadPanel) -> tuple[Any, str] | None:
         disabled=not preview.adds,
     ):
         return None
-    done = shared.attempt_escaped(
-        uploads.apply_upload, ws, shared.acting_user(), preview
-    )
+    done = shared.attempt(uploads.apply_upload, ws, shared.acting_user(), preview)
     if done is shared.FAILED:
         return None
     st.session_state.pop(panel.kept_key, None)
@@ -84,9 +82,7 @@ def _preview(ws, panel: UploadPanel, uploaded):
     kept = st.session_state.get(panel.kept_key)
     if kept and kept["token"] == token:
         return kept["preview"]
-    preview = shared.attempt_escaped(
-        panel.make_preview, ws, uploaded.getvalue(), uploaded.name
-    )
+    preview = shared.attempt(panel.make_preview, ws, uploaded.getvalue(), uploaded.name)
     if preview is shared.FAILED:
         st.session_state.pop(panel.kept_key, None)
         return None

@@ -67,7 +67,8 @@ def _render_sharing(ws, actor, kind: str, target_id: int) -> None:
         "the link is withdrawn."
     )
     if not actor.can(Role.FACILITATOR):
-        st.info(f"{actor.name} is a {actor.role.value}: a facilitator shares links.")
+        who = shared.md(actor.name)  # may name an agency, as typed
+        st.info(f"{who} is a {actor.role.value}: a facilitator shares links.")
         return
     key = f"share-{kind}-{target_id}"
     if st.button("Create a link", key=f"{key}-create"):
@@ -78,7 +79,7 @@ def _render_sharing(ws, actor, kind: str, target_id: int) -> None:
     for share in you_said.shares(ws, kind, target_id):
         st.code(consult_ui.app_link("report", share=share["token"]), language=None)
         st.caption(
-            f"Created by {share['created_by']} at "
+            f"Created by {shared.md(share['created_by'])} at "
             f"{share['created_at'].replace('T', ' ')}"
         )
         if st.button("Withdraw this link", key=f"{key}-revoke-{share['token']}"):

@@ -9,12 +9,15 @@ effort scores (1..5) for the value/effort matrix. Its status moves
 (or to "not doing", with the reason), each step dated. Evaluating a shipped
 item compares one KPI, where it is measured, before and after the ship date,
 from the measurements stored for it, against a target, and records the
-decision: keep, iterate or roll back.
+decision: keep, iterate or roll back. After "iterate" or "roll back" the item
+can go back to in progress for another round; its ship and evaluation dates
+and the evaluation are kept until it is shipped again.
 """
 
 import dataclasses
 import datetime
 import json
+import math
 from dataclasses import dataclass, field
 
 from journeys import metrics
@@ -27,7 +30,8 @@ from storage import queries, rows
 from storage import sessions as stored_sessions
 
 STATUSES = ("idea", "prioritised", "in progress", "shipped", "evaluated", "not doing")
-# Where each status may go next; "evaluated" is reached through `evaluate`.
+# Where each status may go next; "evaluated" is reached through `evaluate`,
+# and left only after a decision in `REOPENING_DECISIONS` (see `next_statuses`).
 NEXT_STATUSES = {
     "idea": ("prioritised", "not doing"),
     "prioritised": ("in progress", "idea", "not doing"),
@@ -44,6 +48,10 @@ STATUS_DATES = {
     "evaluated": "evaluated_on",
 }
 DECISIONS = ("keep", "iterate", "roll back")
+# Decisions after which an evaluated item goes back to in progress, for
+# another round; after "keep" it is done.
+REOPENING_DECISIONS = ("iterate", "roll back")
+SCORE_MIN, SCORE_MAX = 1, 5
 SCORE_WORDS = {
     1: "1 - very low",
     2: "2 - low",
@@ -91,8 +99,8 @@ class ImprovementItem:
             step_ids=_ids(self.step_ids),
             persona_ids=_ids(self.persona_ids),
             kpi_ids=_ids(self.kpi_ids),
-            value_score=check.whole_number("value_score", self.value_score, 1, 5),
-            effort_score=check.whole_number("effort_score", self.effort_score, 1, 5),
+            value_score=_score(check, "value_score", self.value_score),
+            effort_score=_score(check, "effort_score", self.effort_score),
         )
         check.done()
         return cleaned
@@ -205,6 +213,23 @@ def feedback_to_act_on(ws: Workspace) -> list[dict]:
 # --- status -------------------------------------------------------------------
 
 
+def next_statuses(item: dict) -> tuple[str, ...]:
+    """The statuses ``item`` may move to now.
+
+    An evaluated item stays evaluated after the decision "keep"; after
+    "iterate" or "roll back" it may go back to in progress.
+
+    >>> next_statuses({"status": "evaluated", "decision": "iterate"})
+    ('in progress',)
+    >>> next_statuses({"status": "evaluated", "decision": "keep"})
+    ()
+    """
+    if item["status"] == "evaluated":
+        reopens = item.get("decision") in REOPENING_DECISIONS
+        return ("in progress",) if reopens else ()
+    return NEXT_STATUSES[item["status"]]
+
+
 def change_status(
     ws: Workspace,
     actor: Actor,
@@ -217,22 +242,22 @@ def change_status(
     """Move an item to ``status`` on the date ``on`` (today by default).
 
     Dates cannot be in the future, nor before the item's previous status
-    date. Moving back clears the dates of the statuses undone. "not doing"
-    needs the reason, which the "you said, we did" report shows.
+    date. Moving back clears the dates of the statuses undone, except when
+    an evaluated item goes back to in progress after "iterate" or "roll
+    back": its ship and evaluation dates and the evaluation stay, as the
+    record of the round before. "not doing" needs the reason, which the
+    "you said, we did" report shows.
     """
     require(actor, Role.EDITOR, "change the status of an improvement item")
     item = get_item(ws, item_id)
-    if status not in NEXT_STATUSES[item["status"]]:
-        allowed = ", ".join(NEXT_STATUSES[item["status"]]) or "nothing"
-        hint = (
-            " Use Evaluate to record the evaluation." if status == "evaluated" else ""
-        )
-        raise JourneyError(
-            f"An item that is {item['status']} can move to {allowed}, "
-            f"not to {status}.{hint}"
-        )
+    allowed = next_statuses(item)
+    if status not in allowed:
+        raise JourneyError(_refused_move(item, status, allowed))
     day = _day(on)
-    changes = _status_changes(item, status, day)
+    if item["status"] == "evaluated":
+        changes = _another_round(item, day)
+    else:
+        changes = _status_changes(item, status, day)
     if status == "not doing":
         check = _Checker()
         changes["not_doing_reason"] = check.text(
@@ -245,8 +270,12 @@ def change_status(
 
 
 def status_history(item: dict) -> list[tuple[str, str]]:
-    """(status, date) for every dated status the item has reached, in order."""
-    return [(s, item[c]) for s, c in STATUS_DATES.items() if item.get(c)]
+    """(status, date) for every dated status the item has reached, oldest
+    first (an item in its second round was shipped and evaluated before it
+    went back to in progress)."""
+    order = list(STATUS_DATES)
+    dated = [(s, item[c]) for s, c in STATUS_DATES.items() if item.get(c)]
+    return sorted(dated, key=lambda pair: (pair[1], order.index(pair[0])))
 
 
 # --- prioritising -------------------------------------------------------------
@@ -346,6 +375,7 @@ def preview_evaluation(
         raise JourneyError("Only a shipped item can be evaluated: ship it first.")
     with translated_errors():
         kpi = rows.get_row(ws.db, "kpi", kpi_id)
+    _require_scope(ws, kpi, scope)
     found = metrics.series(ws, kpi["key"], _scope(scope))
     points = [dataclasses.asdict(point) for point in found]
     return before_and_after(points, item["shipped_on"], metrics.aggregation(kpi["key"]))
@@ -396,7 +426,13 @@ def evaluate(
     check = _Checker()
     target = check.number("target", target)
     if target is None:
-        check.problems["target"] = "is required: the value the change aimed for"
+        if "target" not in check.problems:
+            check.problems["target"] = "is required: the value the change aimed for"
+    elif not math.isfinite(target):
+        check.problems["target"] = (
+            f"must be an ordinary number, such as 75 for 75% (got {target})"
+        )
+        target = None
     else:
         kpi = rows.get_row(ws.db, "kpi", kpi_id)
         target = target / DISPLAY_SCALE.get(kpi["unit"], 1)
@@ -454,10 +490,26 @@ def outcome_words(item: dict) -> str:
         "in progress": "In progress",
         "shipped": "Shipped",
     }[status]
+    if status == "in progress" and item.get("evaluated_on"):  # another round
+        return (
+            f"In progress again{when}, after the evaluation of "
+            f"{item['evaluated_on']} (decision: {item['decision']})."
+        )
     return f"{words}{when}."
 
 
 # --- helpers ----------------------------------------------------------------
+
+
+def _score(check: _Checker, name: str, value) -> int | None:
+    """A value or effort score: a whole number from 1 to 5. A fraction such
+    as 2.5 is refused, not cut down to 2."""
+    if isinstance(value, float) and not value.is_integer():
+        check.problems[name] = (
+            f"must be a whole number from {SCORE_MIN} to {SCORE_MAX} (got {value:g})"
+        )
+        return None
+    return check.whole_number(name, value, SCORE_MIN, SCORE_MAX)
 
 
 def _ids(values) -> list[int]:
@@ -479,21 +531,59 @@ def _day(on: datetime.date | str | None) -> str:
     return day.isoformat()
 
 
+def _refused_move(item: dict, status: str, allowed: tuple[str, ...]) -> str:
+    now = item["status"]
+    if now == "evaluated" and not allowed:
+        return (
+            f"This item was evaluated with the decision “{item['decision']}”, so "
+            "it stays evaluated. Only after the decision “iterate” or “roll back” "
+            "can it go back to in progress."
+        )
+    hint = " Use Evaluate to record the evaluation." if status == "evaluated" else ""
+    return (
+        f"An item that is {now} can move to {', '.join(allowed)}, "
+        f"not to {status}.{hint}"
+    )
+
+
+def _another_round(item: dict, day: str) -> dict:
+    """An evaluated item back to in progress on ``day``: the earlier dates
+    and the evaluation are kept; only the start date is the new round's."""
+    if day < item["evaluated_on"]:
+        raise ValidationError(
+            {
+                "date": "cannot be before the item's previous status date, "
+                f"{item['evaluated_on']}"
+            }
+        )
+    return {"status": "in progress", STATUS_DATES["in progress"]: day}
+
+
 def _status_changes(item: dict, status: str, day: str) -> dict:
+    """The columns to save to move ``item`` to ``status`` on ``day``.
+
+    Moving back clears the dates of the statuses undone. Dates of statuses
+    past the item's current one exist only when it went back to in progress
+    after an evaluation (`_another_round`): they are the record of that
+    earlier round, no move clears them, and no new date may come before them.
+    """
     changes: dict = {"status": status}
     order = list(STATUS_DATES)
+    current = item["status"]
+    earlier_round = order[order.index(current) + 1 :] if current in order else order
+    later = order[order.index(status) + 1 :] if status in order else order
+    for undone in later:
+        if undone not in earlier_round and item[STATUS_DATES[undone]]:
+            changes[STATUS_DATES[undone]] = None
     if status in STATUS_DATES:
-        earlier = [item[STATUS_DATES[s]] for s in order[: order.index(status)]]
-        latest = max((d for d in earlier if d), default=None)
+        column = STATUS_DATES[status]
+        kept = [changes.get(c, item[c]) for c in STATUS_DATES.values() if c != column]
+        latest = max((d for d in kept if d), default=None)
         if latest and day < latest:
             raise ValidationError(
                 {"date": f"cannot be before the item's previous status date, {latest}"}
             )
-        changes[STATUS_DATES[status]] = day
-    later = order[order.index(status) + 1 :] if status in order else order
-    for undone in later:
-        if item[STATUS_DATES[undone]]:
-            changes[STATUS_DATES[undone]] = None
+        changes[column] = day
     return changes
 
 
@@ -558,6 +648,21 @@ def _scope(key: str) -> metrics.Scope:
         channel=channel or None,
         segment=segment or None,
     )
+
+
+def _require_scope(ws: Workspace, kpi: dict, scope: str) -> None:
+    """Refuse, in words, a KPI never measured or a place it is not measured."""
+    scopes = kpi_scopes(ws, kpi["id"])
+    if not scopes:
+        raise JourneyError(
+            f"The KPI “{kpi['name']}” has no measurements yet, so there is nothing "
+            "to compare: record some on Goals & KPIs, then evaluate."
+        )
+    if scope not in scopes:
+        raise JourneyError(
+            f"The KPI “{kpi['name']}” is not measured there: choose one of the "
+            f"places it is measured ({'; '.join(scopes.values())})."
+        )
 
 
 def _require_data(result: BeforeAfter, shipped_on: str) -> None:

@@ -8,6 +8,7 @@ problems at once.
 
 import dataclasses
 import datetime
+import math
 from dataclasses import dataclass, field
 from typing import Literal, get_args
 
@@ -94,10 +95,14 @@ class _Checker:
         if value is None or value == "":
             return None
         try:
-            number = int(value)
+            number = float(value)
         except (TypeError, ValueError):
+            number = math.nan
+        # int() would quietly make 2.5 into 2, and NaN is no number at all.
+        if not math.isfinite(number) or not number.is_integer():
             self.problems[name] = f"must be a whole number from {low} to {high}"
             return None
+        number = int(number)
         if not low <= number <= high:
             self.problems[name] = f"must be from {low} to {high} (got {number})"
         return number
@@ -158,10 +163,14 @@ class _Checker:
         if value is None or value == "":
             return None
         try:
-            return float(value)
+            number = float(value)
         except (TypeError, ValueError):
             self.problems[name] = f"must be a number (got {value!r})"
             return None
+        if not math.isfinite(number):  # NaN and infinity compare as nothing
+            self.problems[name] = f"must be an ordinary number (got {value!r})"
+            return None
+        return number
 
     def done(self) -> None:
         if self.problems:

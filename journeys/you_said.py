@@ -18,6 +18,7 @@ from journeys import improvements
 from journeys.access import Actor, Role, require
 from journeys.errors import NotFound
 from journeys.sessions import FEELINGS, get_session, where
+from journeys.wording import counted
 from journeys.workspace import Workspace, translated_errors
 from storage import improvements as stored_items
 from storage import queries, rows
@@ -157,12 +158,7 @@ def report_html(report: Report) -> str:
         '<div class="ysd">',
         f"<h2>You said, we did: {e(report.title)}</h2>",
         f"<p>{e(report.subtitle)}</p>",
-        f"<p><strong>{len(report.entries)}</strong> "
-        f"piece{'' if len(report.entries) == 1 else 's'} of feedback: "
-        f"<strong>{report.count('acted')}</strong> led to a change, "
-        f"<strong>{report.count('not acted')}</strong> were not acted on "
-        f"(with the reason), <strong>{report.count('undecided')}</strong> "
-        "are still being considered.</p>",
+        f"<p>{summary_html(report)}</p>",
     ]
     if not report.entries:
         parts.append("<p>No feedback has been approved for this report yet.</p>")
@@ -170,6 +166,35 @@ def report_html(report: Report) -> str:
         parts.append(_entry_html(entry))
     parts.append("</div>")
     return "\n".join(parts)
+
+
+def summary_html(report: Report) -> str:
+    """How many pieces of feedback there are and what came of them, each
+    verb agreeing with its count: "1 was not acted on", "2 were".
+
+    >>> entry = ReportEntry(1, "said", "", "", "online", why_not="Legal")
+    >>> summary = summary_html(Report("session", "T", "", [entry]))
+    >>> summary.startswith("<strong>1</strong> piece of feedback: ")
+    True
+    >>> "<strong>1</strong> was not acted on" in summary
+    True
+    """
+    pieces = counted(len(report.entries), "piece of feedback", "pieces of feedback")
+    number, words = pieces.split(" ", 1)
+    acted, not_acted, undecided = (
+        report.count(outcome) for outcome in ("acted", "not acted", "undecided")
+    )
+    return (
+        f"<strong>{number}</strong> {words}: "
+        f"<strong>{acted:,}</strong> led to a change, "
+        f"<strong>{not_acted:,}</strong> {_be(not_acted, 'was', 'were')} not acted "
+        f"on (with the reason), <strong>{undecided:,}</strong> "
+        f"{_be(undecided, 'is', 'are')} still being considered."
+    )
+
+
+def _be(number: int, one: str, more: str) -> str:
+    return one if number == 1 else more
 
 
 def report_page(report: Report) -> str:

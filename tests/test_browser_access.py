@@ -38,7 +38,7 @@ import pytest
 
 from journeys import feedback, improvements, maps, personas, sessions
 from journeys.access import DEMO_EDITOR
-from journeys.models import Step
+from journeys.models import Journey, Persona, Stage, Step
 from journeys.workspace import Workspace
 from tests.test_browser import (  # noqa: F401 (browser is a fixture)
     SCREENSHOTS,
@@ -538,6 +538,83 @@ def _radios_of(tab, group: str) -> list[str]:
     ]
 
 
+# --- names typed as Markdown -------------------------------------------------
+
+# Names that Markdown would turn into pictures fetched from another host,
+# coloured text and links, were they not escaped.
+HOSTILE_SESSION = "Evening ![s](http://example.invalid/session.png)"
+HOSTILE_JOURNEY = "Claim ![j](http://example.invalid/journey.png)"
+HOSTILE_STAGE = "Money ![st](http://example.invalid/stage.png) **now**"
+HOSTILE_STEP = "- Upload ![sp](http://example.invalid/step.png)"
+HOSTILE_PERSONA = "Evil ![pn](http://example.invalid/persona.png) :red[P]"
+HOSTILE_SUMMARY = "Cares for [her mother](http://example.invalid/m)"
+HOSTILE_PROPOSAL = "Fix ![t](http://example.invalid/title.png)"
+
+
+def _hostile_session(ws) -> str:
+    """An open session whose journey, stage, step, persona and proposal have
+    names holding Markdown pictures; its join code."""
+    journey = maps.create_journey(ws, DEMO_EDITOR, Journey(HOSTILE_JOURNEY))
+    stage = maps.add_stage(ws, DEMO_EDITOR, journey, Stage(HOSTILE_STAGE))
+    maps.add_step(ws, DEMO_EDITOR, stage, Step(HOSTILE_STEP))
+    persona = personas.create_persona(
+        ws, DEMO_EDITOR, Persona(HOSTILE_PERSONA, summary=HOSTILE_SUMMARY)
+    )
+    proposal = improvements.create_item(
+        ws,
+        DEMO_EDITOR,
+        improvements.ImprovementItem(HOSTILE_PROPOSAL, journey_id=journey),
+    )
+    session_id = sessions.create_session(
+        ws,
+        DEMO_EDITOR,
+        sessions.ConsultationSession(
+            HOSTILE_SESSION,
+            "2025-03-04 18:30",
+            place="Central Library",
+            journey_ids=[journey, maps.find_journey(ws, JOURNEY)],
+            persona_ids=[persona],
+            proposal_item_ids=[proposal],
+        ),
+    )
+    version = sessions.get_session(ws, session_id)["version"]
+    return sessions.open_session(ws, DEMO_EDITOR, session_id, version)["join_code"]
+
+
+def test_names_typed_as_markdown_show_as_typed_and_fetch_nothing(served, tabs):
+    with Workspace.open(served.database) as ws:
+        code = _hostile_session(ws)
+    tab = tabs(ZOOM_200)
+    tab.goto(f"{served.url}/join?code={code}")
+    _wait_for_texts(tab, ["Which part of the journey"])
+    where = "Which part of the journey is this about?"
+    chosen = f"1. {HOSTILE_STAGE} ({HOSTILE_JOURNEY})"
+    tab.get_by_role("radiogroup", name=where).get_by_text(chosen, exact=True).click()
+    _wait_for_texts(tab, [f"You are here: {HOSTILE_STAGE}"])
+    changes = "Is it about one of the changes we propose? (optional)"
+    tab.get_by_role("radiogroup", name=changes).get_by_text(
+        HOSTILE_PROPOSAL, exact=True
+    ).click()
+    _wait_for_texts(tab, ["What do you think of this change?"])
+
+    form = _accessibility_tree(tab)
+    assert _headings(form) == [(1, HOSTILE_SESSION)]
+    assert chosen in _radios_of(tab, where)
+    assert _radios_of(tab, "Which step? (optional)") == [
+        "Not sure, or the whole stage",
+        HOSTILE_STEP,
+    ]
+    assert _radios_of(tab, "Whose experience is it closest to? (optional)") == [
+        "My own, or none of these",
+        f"{HOSTILE_PERSONA}: {HOSTILE_SUMMARY}",
+    ]
+    assert _radios_of(tab, changes) == ["No", HOSTILE_PROPOSAL]
+    # The journey picture (a data: address) is the only picture.
+    main = tab.locator("[data-testid='stMain']")
+    assert main.locator("img").count() == 1
+    assert _not_local(tab.requested_urls) == []
+
+
 # --- messages that are read out, next to what they are about ------------------
 
 
@@ -552,15 +629,16 @@ def test_refusals_are_announced_in_words_next_to_their_box(served, tabs):
     assert _alerts_in(form) == [
         "The code box is empty: type the code shown on the screen."
     ]
-    for left in (
-        "4 more tries",
-        "3 more tries",
-        "2 more tries",
-        "1 more try",
-        "0 more tries",
+    for told in (
+        "4 more tries before a short wait",
+        "3 more tries before a short wait",
+        "2 more tries before a short wait",
+        "You can try once more: if that code is wrong too, this device will "
+        "have to wait",
+        "That was the last try for now: please wait",
     ):
         _submit_code(tab, "ZZZ 222")
-        _wait_for_texts(tab, [f"{left} before a short wait"])
+        _wait_for_texts(tab, [told])
         [wrong] = _alerts_in(form)  # in the form, right under the code box
         assert wrong.startswith("That code does not match any session.")
         assert form.get_by_role("textbox", name="Code").count() == 1

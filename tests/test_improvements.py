@@ -310,6 +310,171 @@ def test_evaluation_needs_a_shipped_item_a_linked_kpi_and_data(ws, setup):
     assert improvements.get_item(ws, late["id"])["status"] == "shipped"
 
 
+@pytest.mark.parametrize("target", [float("nan"), float("inf"), "-inf", "nan"])
+def test_a_target_that_is_not_an_ordinary_number_is_refused(ws, setup, target):
+    kpi_id = weekly_users(ws, setup)
+    scope = next(iter(improvements.kpi_scopes(ws, kpi_id)))
+    item = item_at(ws, setup, SHIPPED, kpi_ids=[kpi_id])
+    with pytest.raises(ValidationError, match="target: must be an ordinary number"):
+        improvements.evaluate(
+            ws, DEMO_EDITOR, item["id"], item["version"], kpi_id, scope, target, "keep"
+        )
+    stored = improvements.get_item(ws, item["id"])
+    assert (stored["status"], stored["target"]) == ("shipped", None)
+
+
+def test_a_target_that_is_not_a_number_says_so(ws, setup):
+    kpi_id = weekly_users(ws, setup)
+    scope = next(iter(improvements.kpi_scopes(ws, kpi_id)))
+    item = item_at(ws, setup, SHIPPED, kpi_ids=[kpi_id])
+    with pytest.raises(ValidationError, match="target: must be a number"):
+        improvements.evaluate(
+            ws, DEMO_EDITOR, item["id"], item["version"], kpi_id, scope, "lots", "keep"
+        )
+
+
+def test_a_kpi_without_measurements_or_scope_is_refused_in_words(ws, setup):
+    kpi_id = metrics.ensure_standard_kpis(ws, DEMO_EDITOR)["users_at_stage"]
+    item = item_at(ws, setup, SHIPPED, kpi_ids=[kpi_id])
+    assert improvements.kpi_scopes(ws, kpi_id) == {}
+    never = "has no measurements yet, so there is nothing to compare"
+    for scope in ("", "not a scope", "[]"):
+        with pytest.raises(JourneyError, match=never):
+            improvements.preview_evaluation(ws, item["id"], kpi_id, scope)
+    with pytest.raises(JourneyError, match=never):
+        improvements.evaluate(
+            ws, DEMO_EDITOR, item["id"], item["version"], kpi_id, "", 900, "keep"
+        )
+
+    weekly_users(ws, setup)  # measured at the second stage only
+    elsewhere = improvements.scope_key({"journey_id": setup.journey_id})
+    for scope in ("", "{", elsewhere):
+        with pytest.raises(JourneyError, match="is not measured there: choose one"):
+            improvements.preview_evaluation(ws, item["id"], kpi_id, scope)
+    assert improvements.get_item(ws, item["id"])["status"] == "shipped"
+
+
+@pytest.mark.parametrize("field", ["value_score", "effort_score"])
+@pytest.mark.parametrize("score", [2.5, 0.5, float("nan"), "2.5", 6, 0])
+def test_a_score_must_be_a_whole_number_from_1_to_5(ws, setup, field, score):
+    with pytest.raises(ValidationError, match=f"{field}: must be") as refused:
+        improvements.create_item(
+            ws, DEMO_EDITOR, ImprovementItem("Ask once", **{field: score})
+        )
+    if isinstance(score, float) and not score.is_integer():
+        assert f"whole number from 1 to 5 (got {score:g})" in str(refused.value)
+    item = item_at(ws, setup, {})
+    with pytest.raises(ValidationError, match=f"{field}: must be"):
+        improvements.update_item(
+            ws,
+            DEMO_EDITOR,
+            item["id"],
+            item["version"],
+            ImprovementItem("Ask once", **{field: score}),
+        )
+    assert improvements.get_item(ws, item["id"])[field] is None
+
+
+def test_a_whole_score_written_as_a_decimal_is_kept():
+    item = ImprovementItem("Ask once", value_score=4.0, effort_score="2").validated()
+    assert (item.value_score, item.effort_score) == (4, 2)
+
+
+def evaluated(ws, setup, decision: str, on: str = "2024-03-01") -> dict:
+    kpi_id = weekly_users(ws, setup)
+    scope = next(iter(improvements.kpi_scopes(ws, kpi_id)))
+    item = item_at(ws, setup, SHIPPED, kpi_ids=[kpi_id])
+    return improvements.evaluate(
+        ws,
+        DEMO_EDITOR,
+        item["id"],
+        item["version"],
+        kpi_id,
+        scope,
+        1000,
+        decision,
+        on=on,
+    )
+
+
+@pytest.mark.parametrize("decision", ["iterate", "roll back"])
+def test_after_iterate_or_roll_back_an_item_goes_back_to_in_progress(
+    ws, setup, decision
+):
+    item = evaluated(ws, setup, decision)
+    assert improvements.next_statuses(item) == ("in progress",)
+    item = improvements.change_status(
+        ws, DEMO_EDITOR, item["id"], item["version"], "in progress", "2024-03-04"
+    )
+    assert item["status"] == "in progress"
+    # The round before is kept: when it shipped, its evaluation and decision.
+    assert improvements.status_history(item) == [
+        ("prioritised", "2024-01-10"),
+        ("shipped", "2024-02-05"),
+        ("evaluated", "2024-03-01"),
+        ("in progress", "2024-03-04"),
+    ]
+    assert (item["decision"], item["baseline"], item["measured"]) == (
+        decision,
+        800,
+        950,
+    )
+    assert improvements.outcome_words(item) == (
+        "In progress again since 2024-03-04, after the evaluation of 2024-03-01 "
+        f"(decision: {decision})."
+    )
+
+    # Moving back within the new round keeps the earlier round's dates too.
+    item = improvements.change_status(
+        ws, DEMO_EDITOR, item["id"], item["version"], "prioritised", "2024-03-05"
+    )
+    assert improvements.status_history(item) == [
+        ("shipped", "2024-02-05"),
+        ("evaluated", "2024-03-01"),
+        ("prioritised", "2024-03-05"),
+    ]
+    for status, day in (("in progress", "2024-03-06"), ("shipped", "2024-03-11")):
+        item = improvements.change_status(
+            ws, DEMO_EDITOR, item["id"], item["version"], status, day
+        )
+    assert item["status"] == "shipped"
+    assert improvements.outcome_words(item) == "Shipped since 2024-03-11."
+
+
+def test_a_new_round_cannot_start_before_the_evaluation(ws, setup):
+    item = evaluated(ws, setup, "iterate")
+    with pytest.raises(ValidationError, match="previous status date, 2024-03-01"):
+        improvements.change_status(
+            ws, DEMO_EDITOR, item["id"], item["version"], "in progress", "2024-02-20"
+        )
+    item = improvements.change_status(
+        ws, DEMO_EDITOR, item["id"], item["version"], "in progress", "2024-03-04"
+    )
+    with pytest.raises(ValidationError, match="previous status date, 2024-03-04"):
+        improvements.change_status(
+            ws, DEMO_EDITOR, item["id"], item["version"], "shipped", "2024-03-02"
+        )
+
+
+@pytest.mark.parametrize("status", ["in progress", "shipped", "prioritised"])
+def test_after_keep_an_evaluated_item_stays_evaluated(ws, setup, status):
+    item = evaluated(ws, setup, "keep")
+    assert improvements.next_statuses(item) == ()
+    with pytest.raises(JourneyError, match="decision “keep”, so it stays evaluated"):
+        improvements.change_status(
+            ws, DEMO_EDITOR, item["id"], item["version"], status, "2024-03-04"
+        )
+    assert improvements.get_item(ws, item["id"])["status"] == "evaluated"
+
+
+def test_after_iterate_only_in_progress_is_offered(ws, setup):
+    item = evaluated(ws, setup, "iterate")
+    with pytest.raises(JourneyError, match="can move to in progress, not to shipped"):
+        improvements.change_status(
+            ws, DEMO_EDITOR, item["id"], item["version"], "shipped", "2024-03-04"
+        )
+
+
 def test_rates_are_combined_from_counts_and_shown_as_percentages():
     points = [
         {"period_start": "2024-01-01", "period_end": "2024-01-31", "value": 0.5,
@@ -393,7 +558,53 @@ def test_session_report_says_what_each_piece_led_to(ws, setup):
     assert "1 other person said much the same" in page
     assert "Most carers apply online" in page
     assert "Nothing decided yet" in page
+    assert (
+        "<strong>3</strong> pieces of feedback: <strong>1</strong> led to a change, "
+        "<strong>1</strong> was not acted on (with the reason), <strong>1</strong> "
+        "is still being considered."
+    ) in page
     assert journey_entries(ws, setup) == [acted, declined, open_]
+
+
+@pytest.mark.parametrize(
+    ("outcomes", "summary"),
+    [
+        (
+            ["not acted"],
+            "<strong>1</strong> piece of feedback: <strong>0</strong> led to a "
+            "change, <strong>1</strong> was not acted on (with the reason), "
+            "<strong>0</strong> are still being considered.",
+        ),
+        (
+            ["not acted", "not acted", "undecided", "acted"],
+            "<strong>4</strong> pieces of feedback: <strong>1</strong> led to a "
+            "change, <strong>2</strong> were not acted on (with the reason), "
+            "<strong>1</strong> is still being considered.",
+        ),
+        (
+            [],
+            "<strong>0</strong> pieces of feedback: <strong>0</strong> led to a "
+            "change, <strong>0</strong> were not acted on (with the reason), "
+            "<strong>0</strong> are still being considered.",
+        ),
+    ],
+)
+def test_the_report_summary_agrees_with_its_counts(outcomes, summary):
+    entries = [
+        you_said.ReportEntry(
+            number,
+            "Said",
+            "",
+            "Evening",
+            "online",
+            led_to=[("Item", "Shipped.")] if outcome == "acted" else [],
+            why_not="Legal" if outcome == "not acted" else None,
+        )
+        for number, outcome in enumerate(outcomes)
+    ]
+    report = you_said.Report("session", "Evening", "", entries)
+    assert [e.outcome for e in entries] == outcomes
+    assert f"<p>{summary}</p>" in you_said.report_html(report)
 
 
 def test_the_journey_report_keeps_feedback_given_without_a_place(ws, setup):

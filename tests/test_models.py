@@ -72,3 +72,27 @@ def test_measurement_period_must_not_end_before_it_starts():
             kpi_id=1, period_start="2014-01-13", period_end="2014-01-06", value=3.0
         ).validated()
     assert caught.value.problems == {"period_end": "is before the start of the period"}
+
+
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), "-inf"])
+def test_a_measurement_value_must_be_an_ordinary_number(value):
+    with pytest.raises(ValidationError) as caught:
+        Measurement(
+            kpi_id=1, period_start="2014-01-06", period_end="2014-01-12", value=value
+        ).validated()
+    assert caught.value.problems["value"].startswith("must be an ordinary number")
+
+
+@pytest.mark.parametrize("confidence", [2.5, float("nan"), "three"])
+def test_a_whole_number_field_refuses_fractions_instead_of_cutting_them(confidence):
+    # int(2.5) would have stored 2 without a word.
+    with pytest.raises(ValidationError) as caught:
+        Persona("Ada", digital_confidence=confidence).validated()
+    assert caught.value.problems == {
+        "digital_confidence": "must be a whole number from 1 to 5"
+    }
+
+
+def test_a_whole_number_field_takes_4_0_and_4_as_4():
+    assert Persona("Ada", digital_confidence=4.0).validated().digital_confidence == 4
+    assert Persona("Ada", digital_confidence="4").validated().digital_confidence == 4

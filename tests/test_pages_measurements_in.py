@@ -101,7 +101,7 @@ def test_a_viewer_cannot_save_the_mapping(db):
     run(at)
     at.button(key="survey-map-save").click()
     run(at)
-    assert at.error[0].value == (
+    assert at.error[0].value == md(
         "demo viewer is a viewer and cannot save a survey's question mapping; "
         "this needs the editor role. Ask a workspace admin."
     )

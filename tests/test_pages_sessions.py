@@ -7,6 +7,7 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
+from app_pages.shared import md
 from journeys import agencies, feedback, improvements, maps, sessions, you_said
 from journeys.access import DEMO_EDITOR, Actor, Role
 from journeys.workspace import Workspace
@@ -94,8 +95,10 @@ def test_each_page_runs_on_the_demo_workspace(demo_db, page):
 def test_shared_report_page_without_a_valid_link_says_so(demo_db):
     at = app_at("app_pages/report.py", share="not-a-token")
     assert [e.value for e in at.error] == [
-        "This link does not open a report: it may be mistyped or withdrawn. "
-        "Ask whoever shared it for a new link."
+        md(
+            "This link does not open a report: it may be mistyped or withdrawn. "
+            "Ask whoever shared it for a new link."
+        )
     ]
 
 
@@ -137,10 +140,28 @@ def test_a_viewer_sees_no_code_and_no_unmoderated_feedback(demo_db):
     at.switch_page("app_pages/consultations.py")
     run(at)
     shown = texts(at) + html_text(at)
-    assert "only a facilitator can run a session" in shown
+    assert f"This session is run by {sessions.RUNNERS}" in shown
     assert code not in shown
     assert "Jo Bloggs" not in shown
     assert "No feedback yet." in shown
+
+
+def test_titles_in_messages_show_as_typed(demo_db):
+    title = "**Big** [news](http://203.0.113.9/x) :red[alarm] <b>x</b>"
+    at = app_at("app_pages/consultations.py")
+    at.text_input(key="session-new-title").set_value(title)
+    at.text_input(key="session-new-place").set_value("Central Library")
+    at.button(key="FormSubmitter:session-new-Plan session").click()
+    run(at)
+    escaped = md(title)
+    assert [e.value for e in at.success] == [f"Planned the session {escaped}."]
+    assert escaped.startswith("\\*\\*Big\\*\\* \\[news\\]")
+    with Workspace.open(demo_db) as ws:
+        [planned] = sessions.list_sessions(ws)
+    prefix = f"session-{planned['id']}-v{planned['version']}"
+    at.button(key=f"FormSubmitter:{prefix}-Save details").click()
+    run(at)
+    assert [e.value for e in at.success] == [f"Saved the session {escaped}."]
 
 
 def test_a_participant_joins_by_link_and_sends_feedback(demo_db):
@@ -213,8 +234,10 @@ def test_a_send_over_the_device_limit_keeps_what_was_typed(demo_db):
     typed = "The payslip upload failed three times"
     send_from_page(at, typed)
     [refused] = at.error
-    assert refused.value.startswith("You have sent 5 comments in the last 2 minutes.")
-    assert refused.value.endswith("then press Send again: your text is still here.")
+    assert refused.value.startswith(
+        md("You have sent 5 comments in the last 2 minutes.")
+    )
+    assert refused.value.endswith(md("then press Send again: your text is still here."))
     assert at.text_area(key="give-0-what").value == typed
     with Workspace.open(demo_db) as ws:
         assert len(feedback.list_feedback(ws, DEMO_EDITOR, session_id)) == 5
@@ -242,8 +265,8 @@ def test_the_page_passes_the_network_address_and_keeps_the_text(demo_db, monkeyp
     typed = "Nobody told me what counts as other money"
     send_from_page(at, typed)
     [refused] = at.error
-    assert "sent from this Wi-Fi or network" in refused.value
-    assert refused.value.endswith("then press Send again: your text is still here.")
+    assert md("sent from this Wi-Fi or network") in refused.value
+    assert refused.value.endswith(md("then press Send again: your text is still here."))
     assert at.text_area(key="give-0-what").value == typed
     with Workspace.open(demo_db) as ws:
         assert len(feedback.list_feedback(ws, DEMO_EDITOR, session_id)) == 60
@@ -255,7 +278,7 @@ def test_a_wrong_code_gets_a_clear_message(demo_db):
     at.text_input(key="join-code").set_value("ZZZ 999")
     at.button(key="FormSubmitter:join-form-Join").click()
     run(at)
-    assert at.error[0].value.startswith("That code does not match any session.")
+    assert at.error[0].value.startswith(md("That code does not match any session."))
     assert "4 more tries before a short wait" in at.error[0].value
     assert at.title[0].value == "Join a consultation"
 
@@ -463,7 +486,12 @@ def test_6_regression_the_planning_facilitator_sees_contact_and_minutes(demo_db)
     assert "Asked for payslips twice" in shown
     assert f"Contact (personal data): {CONTACT}" in shown
     assert MINUTES in [e.value for e in at.text_area]
-    assert sessions.MINUTES_KEPT not in shown
+    assert NOT_RUNNER_DETAILS not in shown
+
+
+NOT_RUNNER_DETAILS = (
+    f"Only {sessions.RUNNERS} can change these details and read the minutes."
+)
 
 
 def test_6_regression_a_facilitator_of_another_agency_sees_neither(demo_db):
@@ -475,7 +503,10 @@ def test_6_regression_a_facilitator_of_another_agency_sees_neither(demo_db):
     assert "Asked for payslips twice" in shown  # approved: shown to anyone
     assert CONTACT not in shown
     assert "Jo Bloggs" not in shown
-    assert sessions.MINUTES_KEPT in [e.value for e in at.info]
+    # Said once, where it belongs, and not as an alert that every rerun
+    # (say, a refusal on another tab) would announce again.
+    assert NOT_RUNNER_DETAILS in [e.value for e in at.caption]
+    assert all("minutes" not in e.value for e in at.info)
     assert page_links(at) == []
 
     # The same demo role working for the host agency sees them again.
@@ -485,6 +516,58 @@ def test_6_regression_a_facilitator_of_another_agency_sees_neither(demo_db):
     assert f"Contact (personal data): {CONTACT}" in shown
     assert MINUTES in [e.value for e in at.text_area]
     assert page_links(at) == ["Open the facilitator screen to project"]
+
+
+def run_tab_controls(at: AppTest, session_id: int) -> list[str]:
+    return [
+        b.key for b in at.button if b.key and b.key.startswith(f"run-{session_id}-")
+    ]
+
+
+def test_a_facilitator_working_for_another_agency_sees_no_join_code(demo_db):
+    session_id, agency = facilitated_session(demo_db)
+    with Workspace.open(demo_db) as ws:
+        row = sessions.get_session(ws, session_id)
+    at = consultations_as_facilitator()
+    at.sidebar.selectbox(key="acting_agency_choice").set_value(agency["other"])
+    run(at)
+    shown = everything_shown(at)
+    assert row["join_code"] not in shown
+    assert sessions.spaced_code(row["join_code"]) not in shown
+    assert "/join?code=" not in shown
+    assert run_tab_controls(at, session_id) == []
+    assert (
+        f"This session is run by {sessions.RUNNERS}: only they see its join code "
+        "and its controls." in [e.value for e in at.caption]
+    )
+    # The details show, but cannot be changed; paper forms are not entered.
+    prefix = f"session-{session_id}-v{row['version']}"
+    assert at.text_input(key=f"{prefix}-title").disabled
+    assert at.selectbox(key=f"{prefix}-host").disabled
+    assert at.button(key=f"FormSubmitter:{prefix}-Save details").disabled
+    assert not [b for b in at.button if b.key == f"paper-{session_id}-import"]
+    assert not [t for t in at.text_area if t.key == f"paper-{session_id}-what"]
+    assert not at.error
+
+    # At the host agency: the code and the controls are back.
+    at.sidebar.selectbox(key="acting_agency_choice").set_value(agency["host"])
+    run(at)
+    assert f"Join code: **{sessions.spaced_code(row['join_code'])}**" in texts(at)
+    assert f"run-{session_id}-pause" in run_tab_controls(at, session_id)
+    assert not at.text_input(key=f"{prefix}-title").disabled
+
+
+def test_an_admin_with_no_agency_sees_no_join_code(demo_db):
+    session_id, _ = facilitated_session(demo_db)
+    with Workspace.open(demo_db) as ws:
+        code = sessions.get_session(ws, session_id)["join_code"]
+    at = AppTest.from_file(APP, default_timeout=30)
+    at.session_state["acting_role"] = "admin"
+    at.run()
+    at.switch_page("app_pages/consultations.py")
+    run(at)
+    assert code not in everything_shown(at)
+    assert run_tab_controls(at, session_id) == []
 
 
 def test_6_regression_an_admin_who_did_not_plan_it_sees_neither(demo_db):
