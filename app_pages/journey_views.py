@@ -288,8 +288,9 @@ def render_compare(shown: Shown, found: list[dict]) -> None:
     if other is shared.FAILED:
         return
     st.caption(
-        f"This journey: {shown.journey['title']}. The other journey: "
-        f"{others[other_id]}. Stages are matched by name, steps by action."
+        f"This journey: {shared.md(shown.journey['title'])}. The other journey: "
+        f"{shared.md(others[other_id])}. Stages are matched by name, steps by "
+        "action."
     )
     rows = []
     for difference in review.compare(shown.journey_map, other):

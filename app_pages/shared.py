@@ -215,16 +215,23 @@ def percent(share: float | None, empty: str = "Not applicable") -> str:
 
 # --- added for the editing pages ---------------------------------------------------
 
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:&/])")
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:&/=])")
+# Spaces or tabs at the start of a line make it a code block in Markdown.
+_LEADING_SPACE = re.compile(r"^[ \t]+", re.MULTILINE)
 
 
 def md(text: Any) -> str:
     """User text made safe for st.markdown: shown as typed, never as markup.
 
     Every character Markdown, HTML, LaTeX ($) or Streamlit's own directives
-    (``:red[...]``, ``:material/...:``) could read is backslash-escaped.
+    (``:red[...]``, ``:material/...:``) could read is backslash-escaped, and
+    indentation that would make a code block is kept as no-break spaces.
+    Known gap: a bare web address still shows as a link (never fetched).
     """
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", "" if text is None else str(text))
+    escaped = _MARKDOWN_SPECIAL.sub(r"\\\1", "" if text is None else str(text))
+    # A line of "=" under text would make it a heading: "=" is escaped above.
+    # Leading spaces become no-break spaces, which Markdown does not read.
+    return _LEADING_SPACE.sub(lambda m: "\u00a0" * len(m.group()), escaped)
 
 
 def md_list(values: Sequence[str] | None, empty: str = "None recorded") -> str:

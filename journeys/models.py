@@ -112,11 +112,18 @@ class _Checker:
             return None
         if isinstance(value, datetime.date):
             return value.isoformat()
-        try:
-            return datetime.date.fromisoformat(str(value).strip()[:10]).isoformat()
-        except ValueError:
-            self.problems[name] = f"must be a date written YYYY-MM-DD (got {value!r})"
-            return None
+        text = str(value).strip()
+        # A date, or a date and time as spreadsheets write them; anything
+        # after the date other than a time is refused, never cut off.
+        for parse in (datetime.date.fromisoformat, datetime.datetime.fromisoformat):
+            try:
+                parsed = parse(text)
+            except ValueError:
+                continue
+            day = parsed.date() if isinstance(parsed, datetime.datetime) else parsed
+            return day.isoformat()
+        self.problems[name] = f"must be a date written YYYY-MM-DD (got {value!r})"
+        return None
 
     def notes(self, name: str, values, level_key: str | None) -> list[dict]:
         """A list of {text, level} notes such as pain points with their severity."""

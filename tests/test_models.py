@@ -96,3 +96,14 @@ def test_a_whole_number_field_refuses_fractions_instead_of_cutting_them(confiden
 def test_a_whole_number_field_takes_4_0_and_4_as_4():
     assert Persona("Ada", digital_confidence=4.0).validated().digital_confidence == 4
     assert Persona("Ada", digital_confidence="4").validated().digital_confidence == 4
+
+
+def test_a_date_with_junk_after_it_is_refused_not_cut():
+    with pytest.raises(ValidationError) as caught:
+        Journey("Renew a passport", review_by="2024-01-019999").validated()
+    assert caught.value.problems == {
+        "review_by": "must be a date written YYYY-MM-DD (got '2024-01-019999')"
+    }
+    # A spreadsheet's date and time keeps its date.
+    kept = Journey("Renew a passport", review_by="2024-01-01 10:30:00").validated()
+    assert kept.review_by == "2024-01-01"
