@@ -17,7 +17,9 @@ from journeys.models import CHANNELS, EMOTION_MAX, EMOTION_MIN, Stage, Step
 STEP_EDIT_KEY = "step_edit"  # {"id", "version", "values"}
 STEP_CONFLICT_KEY = "step_conflict"  # {"id", "message", "current", "yours"}
 STAGE_EDIT_KEY = "stage_edit"  # {"id", "version"} of the stage being renamed
-DELETE_KEY = "structure_delete"  # ("stage" or "step", id) awaiting a yes
+# ("stage" or "step", id, version) awaiting a yes, with the version shown when
+# Delete was pressed: a save after that makes the delete refuse.
+DELETE_KEY = "structure_delete"
 FEELINGS = [None, *range(EMOTION_MIN, EMOTION_MAX + 1)]
 
 
@@ -123,28 +125,58 @@ def _render_step_controls(shown: Shown, step: dict, first: bool, last: bool) -> 
             done=f"Moved step {number} down.",
         )
     if delete.button(f"Delete step {number}", key=f"{prefix}-delete"):
-        st.session_state[DELETE_KEY] = ("step", step_id)
-    if st.session_state.get(DELETE_KEY) == ("step", step_id):
+        st.session_state[DELETE_KEY] = ("step", step_id, step["version"])
+    asked = _asked_delete("step", step_id)
+    if asked is not None:
         _confirm_delete(
             shown,
             f"Delete step {number}, {step['action']}? Its details go too.",
             prefix,
             stages.delete_step,
             step_id,
-            step["version"],
+            asked,
             done=f"Deleted step {number}.",
+            what="step",
         )
     if st.session_state.get(STEP_EDIT_KEY, {}).get("id") == step_id:
         _render_step_form(shown, step_id, number)
 
 
-def _confirm_delete(shown: Shown, question: str, prefix: str, call, *args, done: str):
+def _asked_delete(kind: str, row_id: int) -> int | None:
+    """The version shown when Delete was pressed for this row, if it awaits a yes."""
+    asked = st.session_state.get(DELETE_KEY)
+    if asked and tuple(asked[:2]) == (kind, row_id):
+        return asked[2]
+    return None
+
+
+def _confirm_delete(
+    shown: Shown, question: str, prefix: str, call, *args, done: str, what: str
+):
+    """Ask, then run ``call`` with the version remembered when Delete was pressed.
+
+    If someone saved the row since, the delete is refused with a message saying
+    so, and Delete must be pressed again to ask about the row as it is now.
+    """
+
+    def delete_unless_changed(*call_args):
+        try:
+            return call(*call_args)
+        except EditConflict as exc:
+            who, when = exc.current.get("updated_by"), exc.current.get("updated_at")
+            raise JourneyError(
+                f"This {what} was changed by {who} at {when} since you asked to "
+                "delete it, so it was not deleted: look at it again, then delete "
+                "if you still want to."
+            ) from exc
+
+    delete_unless_changed.__name__ = getattr(call, "__name__", "delete")
     with st.container(border=True):
         st.warning(shared.md(question))
         yes, no = st.columns(2)
         if yes.button("Yes, delete", key=f"{prefix}-delete-yes"):
             st.session_state.pop(DELETE_KEY, None)
-            run(call, shown.ws, shared.acting_user(), *args, done=done)
+            run(delete_unless_changed, shown.ws, shared.acting_user(), *args, done=done)
         if no.button("Keep it", key=f"{prefix}-delete-no"):
             st.session_state.pop(DELETE_KEY, None)
             st.rerun()
@@ -178,8 +210,9 @@ def _render_stage_controls(shown: Shown, number: int, stage: dict, count: int) -
             done=f"Moved stage {number} down.",
         )
     if delete.button(f"Delete stage {number}", key=f"{prefix}-delete"):
-        st.session_state[DELETE_KEY] = ("stage", stage_id)
-    if st.session_state.get(DELETE_KEY) == ("stage", stage_id):
+        st.session_state[DELETE_KEY] = ("stage", stage_id, stage["version"])
+    asked = _asked_delete("stage", stage_id)
+    if asked is not None:
         steps = len(shown.journey_map.steps_by_stage[stage_id])
         _confirm_delete(
             shown,
@@ -187,8 +220,9 @@ def _render_stage_controls(shown: Shown, number: int, stage: dict, count: int) -
             prefix,
             stages.delete_stage,
             stage_id,
-            stage["version"],
+            asked,
             done=f"Deleted stage {number}.",
+            what="stage",
         )
     renaming = st.session_state.get(STAGE_EDIT_KEY)
     if renaming and renaming["id"] == stage_id:
@@ -465,7 +499,7 @@ def _emotion_fields(shown: Shown, prefix: str, stored: dict) -> dict:
         )
     for persona in shown.linked:
         feeling = st.selectbox(
-            f"How {persona['name']} feels",
+            f"How {shared.md(persona['name'])} feels",
             FEELINGS,
             index=index_of(FEELINGS, stored.get(str(persona["id"]))),
             format_func=grid.feeling_text,

@@ -44,7 +44,9 @@ CONFIDENCE_OPTIONS = [None, *DIGITAL_CONFIDENCE_LABELS]
 EDIT_KEY = "persona_edit"  # {"id", "version", "values"} of the open edit
 CONFLICT_KEY = "persona_conflict"  # {"id", "message", "current", "yours"}
 VIEW_KEY = "persona_view"  # id of the persona shown on its full page
-DELETE_KEY = "persona_delete"  # id of the persona whose deletion awaits a yes
+# {"id", "version"}: the persona whose deletion awaits a yes, and the version
+# shown when Delete was pressed; a save after that makes the delete refuse.
+DELETE_KEY = "persona_delete"
 
 
 def main() -> None:
@@ -299,13 +301,18 @@ def _render_page_actions(ws, persona: dict, used_by: list) -> None:
             shared.flash(f"{word} persona {shared.md(saved['name'])}.")
             st.rerun()
     if delete.button(f"Delete {shared.md(persona['name'])}", key=f"{prefix}-delete"):
-        st.session_state[DELETE_KEY] = persona["id"]
-    if st.session_state.get(DELETE_KEY) == persona["id"]:
-        _render_delete(ws, persona, used_by)
+        st.session_state[DELETE_KEY] = {
+            "id": persona["id"],
+            "version": persona["version"],
+        }
+    asked = st.session_state.get(DELETE_KEY)
+    if asked and asked["id"] == persona["id"]:
+        _render_delete(ws, persona, used_by, asked["version"])
     _render_duplicate(ws, persona)
 
 
-def _render_delete(ws, persona: dict, used_by: list) -> None:
+def _render_delete(ws, persona: dict, used_by: list, asked_version: int) -> None:
+    """Ask before deleting; delete only the version shown when Delete was pressed."""
     prefix = f"persona-{persona['id']}"
     if used_by:
         st.warning(
@@ -319,11 +326,11 @@ def _render_delete(ws, persona: dict, used_by: list) -> None:
     yes, cancel = st.columns(2)
     if yes.button("Yes, delete it", key=f"{prefix}-delete-yes"):
         done = shared.attempt(
-            personas.delete_persona,
+            _delete_unless_changed,
             ws,
             shared.acting_user(),
             persona["id"],
-            persona["version"],
+            asked_version,
         )
         if done is not shared.FAILED:
             _close_page()
@@ -332,6 +339,24 @@ def _render_delete(ws, persona: dict, used_by: list) -> None:
     if cancel.button("Keep it", key=f"{prefix}-delete-no"):
         st.session_state.pop(DELETE_KEY, None)
         st.rerun()
+
+
+def _delete_unless_changed(ws, actor, persona_id: int, version: int) -> None:
+    """`delete_persona`, its conflict worded for a delete that was asked first.
+
+    The pending delete is dropped, so pressing Delete again asks about the
+    persona as it is now.
+    """
+    try:
+        personas.delete_persona(ws, actor, persona_id, version)
+    except EditConflict as exc:
+        st.session_state.pop(DELETE_KEY, None)
+        who, when = exc.current.get("updated_by"), exc.current.get("updated_at")
+        raise JourneyError(
+            f"This persona was changed by {who} at {when} since you asked to "
+            "delete it, so it was not deleted: look at it again, then delete "
+            "if you still want to."
+        ) from exc
 
 
 def _render_duplicate(ws, persona: dict) -> None:

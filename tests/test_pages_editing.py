@@ -22,6 +22,7 @@ from journeys import (
     stages,
 )
 from journeys.access import Actor, Role
+from journeys.models import Stage
 from journeys.workspace import Workspace
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
@@ -265,6 +266,55 @@ def test_delete_a_step_asks_first_and_is_logged(journeys_page):
     ]
 
 
+def test_a_step_saved_after_delete_was_pressed_is_not_deleted(journeys_page):
+    at = journeys_page
+    step_id = ids()["steps"][1]
+    click(at, f"step-{step_id}-delete")  # the question is now showing
+    with Workspace.open() as other:  # someone else then saves the same step
+        stored = stages.get_step(other, step_id)
+        theirs = stages.step_from_row(stored)
+        theirs.touchpoint = "/their-page"
+        stages.update_step(other, OTHER_EDITOR, step_id, stored["version"], theirs)
+    click(at, f"step-{step_id}-delete-yes")
+
+    assert "Deleted step 1.2." not in texts(at.success)
+    refused = at.error[0].value
+    assert "omar from DWP" in refused
+    assert "since you asked to delete it" in refused
+    assert read_step(step_id)["touchpoint"] == "/their-page"  # kept, with their edit
+    # Asking again asks about the step as it is now, and then deletes it.
+    click(at, f"step-{step_id}-delete")
+    click(at, f"step-{step_id}-delete-yes")
+    assert "Deleted step 1.2." in texts(at.success)
+    assert step_id not in ids()["steps"]
+
+
+def test_a_stage_renamed_after_delete_was_pressed_is_not_deleted(journeys_page):
+    at = journeys_page
+    stage_id = ids()["stages"][0]
+    steps_before = stage_actions(0)
+    click(at, f"stage-{stage_id}-delete")
+    with Workspace.open() as other:
+        stored = maps.load_journey_map(other, ids()["journey"]).stages[0]
+        stages.update_stage(
+            other,
+            OTHER_EDITOR,
+            stage_id,
+            stored["version"],
+            Stage("Their new name", stored["description"]),
+        )
+    click(at, f"stage-{stage_id}-delete-yes")
+
+    assert "Deleted stage 1." not in texts(at.success)
+    assert "since you asked to delete it" in at.error[0].value
+    assert stage_id in ids()["stages"]
+    assert stage_actions(0) == steps_before  # its steps are kept too
+    with Workspace.open() as ws:
+        assert maps.load_journey_map(ws, ids()["journey"]).stages[0]["name"] == (
+            "Their new name"
+        )
+
+
 def test_a_step_saved_behind_the_page_is_a_conflict_and_typing_is_kept(
     journeys_page,
 ):
@@ -397,6 +447,33 @@ def test_duplicate_archive_and_delete_a_persona(personas_page):
     assert "Ron (archived)" in shown_names(at)
     with Workspace.open() as ws:
         assert personas.get_persona(ws, ron)["archived"] == 1
+
+
+def test_a_persona_saved_after_delete_was_pressed_is_not_deleted(personas_page):
+    at = personas_page
+    ron = ids()["Ron"]
+    click(at, f"persona-{ron}-open")
+    click(at, f"persona-{ron}-delete")
+    assert "Delete this persona for good?" in at.warning[0].value
+    with Workspace.open() as other:  # someone else saves Ron in another browser
+        stored = personas.get_persona(other, ron)
+        theirs = personas.persona_from_row(stored)
+        theirs.summary = "Their newer summary"
+        personas.update_persona(other, OTHER_EDITOR, ron, stored["version"], theirs)
+    click(at, f"persona-{ron}-delete-yes")
+
+    assert not any(t.startswith("Deleted persona") for t in texts(at.success))
+    refused = at.error[0].value
+    assert "omar from DWP" in refused
+    assert "since you asked to delete it" in refused
+    with Workspace.open() as ws:
+        assert personas.get_persona(ws, ron)["summary"] == "Their newer summary"
+    # Asking again asks about Ron as he is now, and then deletes him.
+    click(at, f"persona-{ron}-delete")
+    click(at, f"persona-{ron}-delete-yes")
+    assert "Deleted persona Ron." in texts(at.success)
+    with Workspace.open() as ws:
+        assert personas.find_persona_id(ws, "Ron") is None
 
 
 def test_persona_csv_import_shows_a_preview_then_imports_on_confirm(personas_page):
