@@ -10,6 +10,7 @@ import streamlit as st
 
 from app_pages import shared
 from journeys import graph, graph_html, kumu, network
+from journeys.errors import JourneyError
 from journeys.importers import import_file
 
 ANY = None  # the "no filter" choice of a selectbox
@@ -105,8 +106,13 @@ def _render_picture(agency_graph) -> None:
         "facts are in the tables below."
     )
     summary = " ".join(network.summary_sentences(agency_graph)[:3])
+    try:
+        page = graph_html.render_graph_html(agency_graph)
+    except JourneyError as err:  # the tables below still carry the facts
+        st.error(f"The picture could not be drawn: {err}")
+        return
     st.iframe(
-        graph_html.render_graph_html(agency_graph),
+        page,
         height=graph_html.FRAME_HEIGHT,
         alt=summary or "Agency graph",
     )

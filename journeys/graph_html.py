@@ -12,7 +12,9 @@ by anyone (PITFALLS 8, 9, 11, 22, 23):
   hash) and no network access at all, so nothing can be fetched even by
   mistake.
 * **Escaped.** Node and edge data reach the page only through Jinja's
-  ``|tojson`` (which writes ``<`` as ``\\u003c``); node ids are opaque
+  ``|tojson``, which here writes ``< > & = ' " /`` inside strings as
+  ``\\uXXXX`` (`inert_json`): typed text never looks like a tag or an
+  attribute, so `check_offline` can be strict; node ids are opaque
   (``agency:12``); there is no heading; pyvis's ``innerHTML`` tooltip (used
   when a title holds "href") is never rendered, so vis-network shows every
   title as text (``innerText``). The CSP above also stops inline event
@@ -42,6 +44,7 @@ from collections import OrderedDict, defaultdict
 import networkx as nx
 
 from journeys import network
+from journeys.errors import JourneyError
 from journeys.network import count_of
 
 logger = logging.getLogger(__name__)
@@ -102,8 +105,11 @@ _INLINE_SCRIPT = re.compile(
 )
 
 
-class OfflineViolation(RuntimeError):
-    """The rendered page would load something from another host."""
+class OfflineViolation(JourneyError, RuntimeError):
+    """The rendered page would load something from another host.
+
+    A `JourneyError`, so the page can say so and still show the tables.
+    """
 
 
 # --- the picture ------------------------------------------------------------------
@@ -443,8 +449,39 @@ def _pyvis_template():
             "sort_keys": True,
             "separators": (",", ":"),
         }
+        pyvis.templateEnv.policies["json.dumps_function"] = inert_json
         _template = pyvis.templateEnv.get_template(pyvis.path)
     return _template
+
+
+# Inside a JSON string: an escape sequence (kept, except \" which becomes
+# \u0022) or a character that could make typed text look like markup or an
+# attribute (written as \uXXXX).
+_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.S)
+_IN_STRING = re.compile(r"""\\.|[<>&='"/`]""", re.S)
+
+
+def _escape_in_string(found: re.Match) -> str:
+    text = found.group(0)
+    if text == '\\"':
+        return "\\u0022"
+    if text.startswith("\\"):
+        return text
+    return f"\\u{ord(text):04x}"
+
+
+def inert_json(value, **kwargs) -> str:
+    """``json.dumps`` with ``< > & = ' " / `` ` `` inside strings as ``\\uXXXX``.
+
+    The JSON means the same (the browser shows the same text) but no typed
+    name can look like a tag or an ``src=``/``href=`` attribute in the page,
+    so `check_offline` can stay strict about the page's own markup.
+    """
+    text = json.dumps(value, **kwargs)
+    return _JSON_STRING.sub(
+        lambda s: '"' + _IN_STRING.sub(_escape_in_string, s.group(0)[1:-1]) + '"',
+        text,
+    )
 
 
 def _render(

@@ -50,6 +50,7 @@ Alternate name; From, To, Type, Direction, Strength, Description).
 import io
 import logging
 import zipfile
+import zlib
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -308,7 +309,46 @@ def import_kumu_csv(
     return _import(ws, actor, combined, element_table, connection_table)
 
 
+# Every way a damaged XLSX or ZIP has been seen to fail on opening or reading
+# (zipfile, zlib, openpyxl and the XML parser underneath it).
+_UNREADABLE = (
+    zipfile.BadZipFile,
+    zipfile.LargeZipFile,
+    zlib.error,
+    KeyError,
+    ValueError,
+    OSError,
+    EOFError,
+    IndexError,
+    TypeError,
+    NotImplementedError,  # a ZIP compressed in a way Python cannot read
+    RuntimeError,  # an encrypted ZIP
+    SyntaxError,  # xml.etree's ParseError
+)
+UNREADABLE_MESSAGE = (
+    "is not a readable XLSX workbook or ZIP file (it may be damaged or cut "
+    "short): export it again from Kumu and import the new file"
+)
+
+
 def _tables(source: SourceFile) -> tuple[Table, Table | None]:
+    """The elements and connections tables of an XLSX workbook or ZIP of CSV.
+
+    A file that cannot be opened or read as either becomes `ImportFailed`
+    with a plain message, never a traceback.
+    """
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    try:
+        return _open_tables(source)
+    except ImportFailed:
+        raise
+    except (*_UNREADABLE, InvalidFileException) as err:
+        logger.info("unreadable Kumu file %r: %r", source.name, err)
+        raise ImportFailed(source.name, UNREADABLE_MESSAGE) from err
+
+
+def _open_tables(source: SourceFile) -> tuple[Table, Table | None]:
     if source.data.startswith(XLSX_MAGIC) and _is_zip_of_csv(source.data):
         return _zip_tables(source)
     if source.data.startswith(XLSX_MAGIC):

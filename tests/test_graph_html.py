@@ -69,6 +69,68 @@ def test_offline_check_catches_a_foreign_script():
     with pytest.raises(graph_html.OfflineViolation):
         graph_html.check_offline('<script src="lib/bindings/utils.js"></script>')
     graph_html.check_offline('<a title="see https://example.org">text</a>')
+    for markup in (
+        "<img src='//cdn.example/x.png'>",
+        '<video poster="https://cdn.example/x.jpg">',
+        "<object data=//share/folder></object>",
+        '<form action = "http://example.org/post">',
+        "<link href=lib/x.css>",
+    ):
+        with pytest.raises(graph_html.OfflineViolation):
+            graph_html.check_offline(markup)
+
+
+HOSTILE_NAMES = [
+    "Read data=//share/folder",
+    "href=https://www.gov.uk",
+    "poster=//x",
+    "src=lib/x",
+    "<img src=http://example.org/x.png> \"Agency\" & 'co' `x`",
+]
+
+
+@pytest.mark.parametrize("name", HOSTILE_NAMES)
+def test_typed_text_that_looks_like_an_address_is_harmless(ws, name):
+    from journeys import maps, stages
+    from journeys.access import DEMO_EDITOR
+
+    fixture = build_fixture(ws, {"Alpha": name})
+    step = stages.get_step(ws, fixture.step["RB 1.1"])
+    edited = stages.step_from_row(step)
+    edited.action = name
+    stages.update_step(ws, DEMO_EDITOR, step["id"], step["version"], edited)
+    journey_id = fixture.journey["Move house"]
+    current = maps.load_journey_map(ws, journey_id).journey
+    maps.rename_journey(ws, DEMO_EDITOR, journey_id, current["version"], name)
+    for threshold in (graph_html.LAYOUT_THRESHOLD, 5):  # physics, then positioned
+        graph_html.clear_cache()
+        page = graph_html.render_graph_html(
+            network.build_network(ws), threshold=threshold
+        )
+        graph_html.check_offline(page)  # render_graph_html checked it too
+        for block in re.findall(r"new vis\.DataSet\((\[.*?\])\);", page, re.S):
+            assert not re.search(r"""[<>&='/`]""", block)
+        nodes = {n["id"]: n for n in vis_data(page, "nodes")}
+        assert nodes[f"agency:{fixture.agency['Alpha']}"]["title"].startswith(
+            name + "\n"
+        )
+        assert nodes[f"journey:{journey_id}"]["title"].startswith(name + "\n")
+        step_title = nodes[f"step:{fixture.step['RB 1.1']}"]["title"]
+        assert step_title.split("\n")[0].endswith(" " + name)
+        if len(name) <= graph_html.CROWDED_LABEL_MAX:
+            assert nodes[f"agency:{fixture.agency['Alpha']}"]["label"] == name
+
+
+def test_inert_json_means_the_same():
+    value = {
+        "a=b/c": ['x\\"y', "ends in \\", "<&>'\"=/`", "Agência", 1, None, True],
+        "": [],
+    }
+    text = graph_html.inert_json(value, sort_keys=True, separators=(",", ":"))
+    assert json.loads(text) == value
+    assert not re.search(r"""[<>&='/`]""", text)
+    # The only bare quotes left are the ones around strings.
+    assert text.count('"') == 2 * 6  # six strings, keys included
 
 
 def test_typed_text_is_never_markup(ws, evil):
@@ -87,7 +149,7 @@ def test_typed_text_is_never_markup(ws, evil):
         labels = {n["id"]: n["label"] for n in vis_data(page, "nodes")}
         assert labels[f"agency:{evil.agency['Alpha']}"] == EVIL_AGENCY
         assert labels[f"journey:{evil.journey['Register a birth']}"] == EVIL_JOURNEY
-        assert "\\u003cimg src=x onerror=alert(1)\\u003e" in page
+        assert "\\u003cimg src\\u003dx onerror\\u003dalert(1)\\u003e" in page
 
 
 def test_node_ids_are_opaque(ws, evil):

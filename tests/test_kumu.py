@@ -258,6 +258,34 @@ def test_broken_files_fail_and_write_nothing(ws):
     assert ws.counts() == before
 
 
+def test_damaged_xlsx_and_zip_fail_with_a_plain_message(ws, fx, other):
+    whole = kumu.export_xlsx(network.build_network(ws))
+    zipped = kumu.export_zip(network.build_network(ws))
+    stored = io.BytesIO()  # the same CSV files, not compressed, so easy to damage
+    with zipfile.ZipFile(stored, "w", zipfile.ZIP_STORED) as archive:
+        for file_name, data in kumu.export_csv(network.build_network(ws)).items():
+            archive.writestr(file_name, data)
+    bad_crc = bytearray(stored.getvalue())
+    at = bad_crc.index(b"Label")  # inside elements.csv: its CRC no longer matches
+    bad_crc[at : at + 5] = b"XXXXX"
+    broken = {
+        "cut.xlsx": whole[:2000],
+        "garbage.zip": b"PK\x03\x04" + bytes(range(256)) * 8,
+        "cut.zip": zipped[: len(zipped) // 2],
+        "crc.zip": bytes(bad_crc),
+    }
+    before = other.counts()
+    for name, data in broken.items():
+        with pytest.raises(ImportFailed) as failed:
+            kumu.import_kumu(other, DEMO_EDITOR, data, name)
+        assert failed.value.file_name == name
+        assert "not a readable XLSX workbook or ZIP file" in failed.value.problem
+        assert "export it again from Kumu" in failed.value.problem
+        with pytest.raises(ImportFailed, match="export it again from Kumu"):
+            import_file(other, DEMO_EDITOR, "kumu-spreadsheet", data, name)
+    assert other.counts() == before
+
+
 def test_viewers_cannot_import(ws):
     with pytest.raises(PermissionDenied):
         kumu.import_kumu(ws, Actor("viv", Role.VIEWER), kumu_map(), "housing.xlsx")

@@ -63,6 +63,25 @@ def test_picture_is_offline_and_shows_agencies(app):
     assert 'src="lib/' not in page
 
 
+def test_a_picture_that_cannot_be_drawn_leaves_the_rest_of_the_page(
+    demo_db, monkeypatch
+):
+    from journeys import graph_html
+
+    def refuse(*args, **kwargs):
+        raise graph_html.OfflineViolation("the graph page refers to another host")
+
+    monkeypatch.setattr(graph_html, "render_graph_html", refuse)
+    at = AppTest.from_file(APP, default_timeout=30)
+    at.run()
+    at.switch_page(PAGE)
+    at.run()
+    assert not at.exception, at.exception
+    assert any("could not be drawn" in e.value for e in at.error)
+    assert at.get("iframe") == []
+    assert table(at, "Journey", DIVORCE)["Hand-offs"] == 2
+
+
 def test_unowned_steps_are_listed(app):
     row = table(app, "Step", "1.1 Check what age you can drive")
     assert row["Journey"] == "Learn to drive a car"
