@@ -218,12 +218,15 @@ def _read_xlsx(data: bytes, file_name: str, sheet: str | None) -> Table:
     if sheet is not None and sheet not in book.sheetnames:
         raise ImportFailed(file_name, f"the workbook has no sheet named {sheet!r}")
     worksheet = book[sheet] if sheet else book.worksheets[0]
+    values = list(worksheet.iter_rows(values_only=True))
+    book.close()
+    if any(v is None for row in values for v in row):
+        _refuse_unsaved_formulas(data, file_name, worksheet.title, values)
     records = [
         ["" if v is None else str(v) for v in row]
-        for row in worksheet.iter_rows(values_only=True)
+        for row in values
         if any(v not in (None, "") for v in row)
     ]
-    book.close()
     if not records:
         raise ImportFailed(file_name, "the first sheet is empty")
     headers = [h.strip() for h in records[0]]
@@ -234,6 +237,40 @@ def _read_xlsx(data: bytes, file_name: str, sheet: str | None) -> Table:
         for header in headers:
             row.setdefault(header, "")
     return Table(_check_headers(headers, file_name), rows, "XLSX", "workbook")
+
+
+def _refuse_unsaved_formulas(data: bytes, file_name: str, sheet: str, values) -> None:
+    """Refuse a workbook whose formulas have no saved result.
+
+    A workbook written by a program rather than saved by a spreadsheet can
+    hold formulas without their results; read for values they look empty,
+    so the text would be lost without a word. Only workbooks with empty
+    cells are read a second time, for their formulas.
+    """
+    import openpyxl
+    from openpyxl.utils import get_column_letter
+
+    book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False)
+    formulas = list(book[sheet].iter_rows(values_only=True))
+    book.close()
+    # The same sheet read twice, so rows line up; a read-only row may stop at
+    # its last filled cell, and a cell missing from either has no formula.
+    pairs = zip(values, formulas, strict=False)
+    unsaved = [
+        f"{get_column_letter(column)}{number}"
+        for number, (shown, written) in enumerate(pairs, start=1)
+        for column, (value, formula) in enumerate(
+            zip(shown, written, strict=False), start=1
+        )
+        if value is None and isinstance(formula, str) and formula.startswith("=")
+    ]
+    if unsaved:
+        where = ", ".join(unsaved[:5]) + (" and more" if len(unsaved) > 5 else "")
+        raise ImportFailed(
+            file_name,
+            f"cell {where} holds a formula with no saved result: open the file "
+            "in a spreadsheet, save it, and import it again (or type the values)",
+        )
 
 
 def guard_cell(value):

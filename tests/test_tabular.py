@@ -193,3 +193,31 @@ def test_whole_counts_export_without_a_decimal_point():
     rows = [{"users": 950.0, "share": 250 / 950 * 100, "blank": None}]
     exported = write_csv(["users", "share", "blank"], rows).decode("utf-8-sig")
     assert exported.split("\r\n")[1] == "950,26.31578947368421,"
+
+
+def _workbook(rows: list[list]) -> bytes:
+    book = openpyxl.Workbook()
+    for row in rows:
+        book.active.append(row)
+    buffer = io.BytesIO()
+    book.save(buffer)  # openpyxl saves formulas without their results
+    return buffer.getvalue()
+
+
+def test_a_formula_without_a_saved_result_is_refused_naming_its_cell():
+    data = _workbook([["name", "summary"], ["Ada", "=1+1"], ["Bo", ""]])
+    with pytest.raises(ImportFailed) as caught:
+        read_table(data, "people.xlsx")
+    assert str(caught.value) == (
+        "people.xlsx: cell B2 holds a formula with no saved result: open the file "
+        "in a spreadsheet, save it, and import it again (or type the values)"
+    )
+
+
+def test_a_workbook_with_empty_cells_and_no_formulas_reads_as_before():
+    data = _workbook([["name", "summary"], ["Ada", None], ["Bo", "Carer"]])
+    table = read_table(data, "people.xlsx")
+    assert table.rows == [
+        {"name": "Ada", "summary": ""},
+        {"name": "Bo", "summary": "Carer"},
+    ]
