@@ -21,11 +21,17 @@ from journeys.access import Actor, Role, require
 from journeys.errors import ImportFailed, ValidationError
 from journeys.maps import JourneyMap
 from journeys.models import LEVELS, Agency, Journey, Stage, Step
-from journeys.tabular import Table, read_table, write_csv, write_xlsx
+from journeys.tabular import (
+    Table,
+    join_list,
+    read_table,
+    split_list,
+    write_csv,
+    write_xlsx,
+)
 from journeys.wording import counted
 from journeys.workspace import Workspace
 
-SEPARATOR = " | "
 EMOTION_PREFIX = "emotion: "
 COLUMNS = [
     "journey",
@@ -78,7 +84,7 @@ def _step_row(step: dict, agency_names: dict[int, str]) -> dict:
         "touchpoint": step["touchpoint"],
         "touchpoint_url": step["touchpoint_url"] or "",
         "owning_agency": agency_names.get(step["owning_agency_id"], ""),
-        "supporting_agencies": SEPARATOR.join(
+        "supporting_agencies": join_list(
             agency_names[a] for a in step["supporting_agency_ids"]
         ),
         "optional": bool(step["optional"]),
@@ -93,7 +99,7 @@ def _step_row(step: dict, agency_names: dict[int, str]) -> dict:
 
 
 def _notes_text(notes: list[dict], level_key: str) -> str:
-    return SEPARATOR.join(f"{n['text']} ({n[level_key]})" for n in notes)
+    return join_list(f"{n['text']} ({n[level_key]})" for n in notes)
 
 
 def export_csv(ws: Workspace, journey_id: int) -> bytes:
@@ -303,7 +309,7 @@ def _add_planned_step(
             )
         plan.stages.append((Stage(stage_name).validated(), []))
     step = _step_from_row(row, number, file_name, persona_ids)
-    supporters = [s.strip() for s in row.get("supporting_agencies", "").split("|")]
+    supporters = split_list(row.get("supporting_agencies", ""))
     owner = row.get("owning_agency", "").strip()
     plan.stages[-1][1].append((step, [s for s in supporters if s], owner))
 
@@ -341,10 +347,7 @@ def _step_from_row(row: dict, number: int, file_name: str, persona_ids: dict) ->
 
 def _notes(text: str, level_key: str) -> list[dict]:
     notes = []
-    for part in text.split("|"):
-        part = part.strip()
-        if not part:
-            continue
+    for part in split_list(text):
         match = LEVEL_AT_END.match(part)
         if match:
             notes.append({"text": match[1], level_key: match[2].lower()})

@@ -13,11 +13,17 @@ from journeys import agencies, personas
 from journeys.access import Actor, Role, require
 from journeys.errors import ImportFailed, ValidationError
 from journeys.models import Agency, Persona
-from journeys.tabular import Table, read_table, write_csv, write_xlsx
+from journeys.tabular import (
+    Table,
+    join_list,
+    read_table,
+    split_list,
+    write_csv,
+    write_xlsx,
+)
 from journeys.wording import counted
 from journeys.workspace import Workspace
 
-LIST_SEPARATOR = " | "
 LIST_FIELDS = (
     "goals",
     "needs",
@@ -70,7 +76,7 @@ def export_rows(ws: Workspace, include_archived: bool = False) -> list[dict]:
     for persona in personas.list_personas(ws, include_archived):
         row = {c: persona.get(c) for c in COLUMNS if c in persona}
         for name in LIST_FIELDS:
-            row[name] = LIST_SEPARATOR.join(persona[name])
+            row[name] = join_list(persona[name])
         row["owner_agency"] = persona["owner_agency_name"] or ""
         rows.append(row)
     return rows
@@ -199,7 +205,7 @@ def _check_columns(table: Table, file_name: str) -> None:
 def _persona_from_row(row: dict, number: int, file_name: str) -> Persona:
     values = {c: row.get(c, "") for c in COLUMNS if c != "owner_agency"}
     for name in LIST_FIELDS:
-        values[name] = [v.strip() for v in values[name].split("|") if v.strip()]
+        values[name] = split_list(values[name])
     try:
         return Persona(**values).validated()
     except ValidationError as err:

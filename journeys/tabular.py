@@ -273,6 +273,45 @@ def _refuse_unsaved_formulas(data: bytes, file_name: str, sheet: str, values) ->
         )
 
 
+def join_list(entries) -> str:
+    r"""List entries in one cell, " | " between them. A "|" or "\" inside an
+    entry is written with a backslash before it, so `split_list` gives the
+    entries back exactly.
+
+    >>> print(join_list(["a|b", r"C:\docs", "plain"]))
+    a\|b | C:\\docs | plain
+    """
+    return " | ".join(str(e).replace("\\", "\\\\").replace("|", "\\|") for e in entries)
+
+
+def split_list(cell: str) -> list[str]:
+    r"""The entries of a list cell written by `join_list` (or typed by hand
+    with "|" between them), trimmed, blanks dropped.
+
+    >>> for entry in split_list(r"a\|b | C:\\docs | plain |"):
+    ...     print(entry)
+    a|b
+    C:\docs
+    plain
+    """
+    entries, current, position = [], [], 0
+    while position < len(cell):
+        character = cell[position]
+        following = cell[position + 1 : position + 2]
+        if character == "\\" and following in ("\\", "|"):
+            current.append(following)
+            position += 2
+            continue
+        if character == "|":
+            entries.append("".join(current))
+            current = []
+        else:
+            current.append(character)
+        position += 1
+    entries.append("".join(current))
+    return [e.strip() for e in entries if e.strip()]
+
+
 def guard_cell(value):
     """A cell value that no spreadsheet will run as a formula.
 

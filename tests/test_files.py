@@ -307,3 +307,31 @@ def test_workspace_file_keeps_consultations_and_feedback(ws, tmp_path):
     assert counts["session_participant"] == 1
     assert workspace_file.export_workspace(rebuilt) == exported
     rebuilt.close()
+
+
+@pytest.mark.parametrize("export", ["export_csv", "export_xlsx"])
+def test_list_entries_holding_a_bar_or_backslash_come_back_whole(ws, tmp_path, export):
+    # " | " separates entries in a cell; a "|" typed inside one used to split it.
+    goals = ["a|b", "| starts with a bar", r"C:\docs\forms", "plain"]
+    personas.create_persona(ws, DEMO_EDITOR, Persona("Ron", goals=goals))
+    data = getattr(persona_files, export)(ws)
+    other = Workspace.open(tmp_path / "other.db")
+    suffix = "csv" if export == "export_csv" else "xlsx"
+    persona_files.import_file(other, DEMO_EDITOR, data, f"people.{suffix}")
+    (ron,) = [p for p in personas.list_personas(other) if p["name"] == "Ron"]
+    assert ron["goals"] == goals
+    other.close()
+
+
+def test_a_pain_point_holding_a_bar_keeps_its_severity(ws, tmp_path):
+    journey_id = maps.create_journey(ws, DEMO_EDITOR, Journey("Renew a licence"))
+    stage_id = maps.add_stage(ws, DEMO_EDITOR, journey_id, Stage("Apply"))
+    pain = [{"text": "p|q", "severity": "high"}, {"text": "r", "severity": "low"}]
+    maps.add_step(ws, DEMO_EDITOR, stage_id, Step("Fill in", pain_points=pain))
+    exported = journey_files.export_csv(ws, journey_id)
+    other = Workspace.open(tmp_path / "other.db")
+    preview = journey_files.preview_import(other, exported, "journey.csv")
+    (new_id,) = journey_files.apply_import(other, DEMO_EDITOR, preview)
+    (step,) = maps.load_journey_map(other, new_id).steps_by_stage.popitem()[1]
+    assert step["pain_points"] == pain
+    other.close()
