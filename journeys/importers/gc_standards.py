@@ -38,7 +38,6 @@ import re
 from collections import Counter
 
 from journeys.access import Actor
-from journeys.errors import ImportFailed
 from journeys.importers.common import (
     ImportResult,
     Source,
@@ -46,16 +45,15 @@ from journeys.importers.common import (
     read_source,
 )
 from journeys.importers.measure_plan import (
-    READ_SHARE,
     Draft,
     MeasurePlan,
     Progress,
     number_cell,
     run_import,
+    start_plan,
 )
 from journeys.models import Agency
-from journeys.progress import in_steps, part
-from journeys.tabular import read_table
+from journeys.progress import in_steps
 from journeys.wording import counted
 from journeys.workspace import Workspace
 
@@ -104,19 +102,11 @@ def import_gc_standards(
 def plan_gc_standards(source, progress: Progress | None = None) -> MeasurePlan:
     """Read the file into a plan, without writing. ``progress``: see
     `journeys.progress`."""
-    table = read_table(
-        source.data, source.name, progress=part(progress, 0.0, READ_SHARE)
+    table, plan, checking = start_plan(
+        source, KIND, REQUIRED, "a service standards file", progress
     )
-    missing = [c for c in REQUIRED if c not in table.headers]
-    if missing:
-        raise ImportFailed(
-            source.name,
-            f"is not a service standards file: no column {', '.join(missing)}",
-        )
-    plan = MeasurePlan(KIND, source, rows_read=len(table.rows))
     disagreements = Counter()
     no_target = 0
-    checking = part(progress, READ_SHARE, 1.0)
     for first, rows in in_steps(table.rows, checking, "rows checked"):
         for number, row in enumerate(rows, start=first + 2):
             draft = _draft(plan, number, row)

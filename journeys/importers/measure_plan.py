@@ -34,7 +34,8 @@ from journeys.importers.common import (
     import_transaction,
 )
 from journeys.models import Agency, Journey, Measurement, as_columns
-from journeys.progress import Progress, in_steps
+from journeys.progress import Progress, in_steps, part
+from journeys.tabular import Table, read_table
 from journeys.wording import counted
 from journeys.workspace import Workspace, translated_errors
 from storage import measures, queries, rows
@@ -403,6 +404,29 @@ def _create_journeys(ws, actor, plan, agency_ids, result) -> dict[str, int]:
         result.count("journey")
         result.names.append(title)
     return created
+
+
+def start_plan(
+    source, kind: str, required: tuple[str, ...], what: str, progress: Progress | None
+) -> tuple[Table, "MeasurePlan", Progress | None]:
+    """The first steps every CSV or XLSX planner takes.
+
+    Reads ``source`` as a table (reporting in the first `READ_SHARE` of
+    ``progress``), refuses it unless it has every ``required`` column, naming
+    ``what`` the file should be ("an A-11 question scores file"), and returns
+    the table, an empty plan, and the part of ``progress`` left for checking
+    its rows.
+    """
+    table = read_table(
+        source.data, source.name, progress=part(progress, 0.0, READ_SHARE)
+    )
+    missing = [c for c in required if c not in table.headers]
+    if missing:
+        raise ImportFailed(
+            source.name, f"is not {what}: no column {', '.join(missing)}"
+        )
+    plan = MeasurePlan(kind, source, rows_read=len(table.rows))
+    return table, plan, part(progress, READ_SHARE, 1.0)
 
 
 def run_import(

@@ -39,7 +39,6 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from journeys.access import Actor
-from journeys.errors import ImportFailed
 from journeys.importers.common import (
     ImportResult,
     Source,
@@ -47,15 +46,14 @@ from journeys.importers.common import (
     read_source,
 )
 from journeys.importers.measure_plan import (
-    READ_SHARE,
     Draft,
     MeasurePlan,
     Progress,
     run_import,
+    start_plan,
 )
 from journeys.models import Agency
-from journeys.progress import in_steps, part
-from journeys.tabular import read_table
+from journeys.progress import in_steps
 from journeys.wording import counted
 from journeys.workspace import Workspace
 
@@ -140,23 +138,15 @@ class _Group:
 def plan_myla311(source, progress: Progress | None = None) -> MeasurePlan:
     """Read the file into a plan, without writing. ``progress``: see
     `journeys.progress`."""
-    table = read_table(
-        source.data, source.name, progress=part(progress, 0.0, READ_SHARE)
+    table, plan, checking = start_plan(
+        source, KIND, REQUIRED, "a MyLA311 requests file", progress
     )
-    missing = [c for c in REQUIRED if c not in table.headers]
-    if missing:
-        raise ImportFailed(
-            source.name,
-            f"is not a MyLA311 requests file: no column {', '.join(missing)}",
-        )
-    plan = MeasurePlan(KIND, source, rows_read=len(table.rows))
     received = defaultdict(int)  # (month, bureau, type, channel) -> requests
     handled = defaultdict(lambda: [0, 0.0])  # (month, bureau, type) -> n, days
     public = defaultdict(lambda: [0, 0])  # month -> digital, all residents
     days = defaultdict(set)  # month -> days with a request
     still_open = not_closed = 0
     seen_ids: set[str] = set()
-    checking = part(progress, READ_SHARE, 1.0)
     for first, rows in in_steps(table.rows, checking, "requests checked"):
         for number, row in enumerate(rows, start=first + 2):
             request = row["srnumber"].strip()
