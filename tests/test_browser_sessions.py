@@ -40,9 +40,12 @@ CONTACT = "jo.bloggs@example.org"
 PHONE = {"width": 360, "height": 740}  # a small phone, or 720 px at 200% zoom
 
 
-@pytest.fixture(scope="module")
-def server_url(tmp_path_factory):
-    with _serving(tmp_path_factory.mktemp("sessions-browser")) as url:
+@pytest.fixture
+def server_url(tmp_path):
+    # One server per attempt, not per module: this module has one test, and
+    # when a loaded machine makes it run again, it starts on a fresh server
+    # and workspace rather than on one a failed attempt left behind.
+    with _serving(tmp_path) as url:
         yield url
 
 
